@@ -1,0 +1,89 @@
+/// Schema migrations, applied in order on open. `PRAGMA user_version` records how many have run,
+/// so opening an up-to-date database runs nothing (https://sqlite.org/pragma.html#pragma_user_version).
+public enum Migrations {
+    /// Each entry moves the schema one version up. Never edit a shipped entry: append a new one.
+    public static let steps: [String] = [
+        // 1: the CRM, content, rules and settings.
+        """
+        CREATE TABLE members (
+            id TEXT PRIMARY KEY NOT NULL,
+            first_name TEXT NOT NULL,
+            email TEXT,
+            locale TEXT NOT NULL,
+            tier TEXT NOT NULL CHECK (tier IN ('bronze', 'silver', 'gold')),
+            points INTEGER NOT NULL DEFAULT 0 CHECK (points >= 0),
+            joined_at TEXT NOT NULL,
+            birthday TEXT,
+            consent_personalization INTEGER NOT NULL CHECK (consent_personalization IN (0, 1)),
+            marketing_opt_in INTEGER NOT NULL CHECK (marketing_opt_in IN (0, 1)),
+            subscription_status TEXT NOT NULL CHECK (subscription_status IN ('active', 'cancelled', 'none'))
+        ) STRICT;
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY NOT NULL,
+            member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            placed_at TEXT NOT NULL,
+            amount REAL NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('online', 'store')),
+            category TEXT NOT NULL,
+            returned INTEGER NOT NULL DEFAULT 0 CHECK (returned IN (0, 1))
+        ) STRICT;
+        CREATE INDEX orders_by_member ON orders(member_id, placed_at);
+        CREATE TABLE service_events (
+            id INTEGER PRIMARY KEY,
+            member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('complaint', 'contact', 'review')),
+            satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+            UNIQUE (member_id, at, kind)
+        ) STRICT;
+        CREATE INDEX service_events_by_member ON service_events(member_id, at);
+        CREATE TABLE content (
+            slot TEXT NOT NULL CHECK (slot IN ('variant', 'greeting', 'banner', 'cta')),
+            id TEXT NOT NULL,
+            locale TEXT NOT NULL,
+            source TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (slot, id, locale)
+        ) STRICT;
+        CREATE TABLE rules (
+            id TEXT PRIMARY KEY NOT NULL,
+            slot TEXT NOT NULL CHECK (slot IN ('variant', 'greeting', 'banner', 'cta')),
+            priority INTEGER NOT NULL,
+            segment TEXT,
+            template_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'live' CHECK (status IN ('draft', 'live'))
+        ) STRICT;
+        CREATE TABLE campaigns (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) STRICT;
+        """,
+    ]
+
+    /// The schema version a fully migrated database has.
+    public static var latestVersion: Int { steps.count }
+
+    /// Applies every step above the database's `user_version`, each in its own transaction. Idempotent.
+    /// - Returns: how many steps ran.
+    @discardableResult
+    public static func migrate(_ db: SQLiteConnection) throws -> Int {
+        var applied = 0
+        try db.writeTransaction {
+            let current = try db.userVersion()
+            guard current <= steps.count else {
+                throw SQLiteError(code: 1, message: "database schema version \(current) is newer than this etalage (\(steps.count)); upgrade etalage")
+            }
+            for index in current..<steps.count {
+                try db.execute(steps[index])
+                // PRAGMA takes no bound parameters; the value is our own integer.
+                try db.execute("PRAGMA user_version = \(index + 1)")
+                applied += 1
+            }
+        }
+        return applied
+    }
+}

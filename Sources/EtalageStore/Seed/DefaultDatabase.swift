@@ -1,0 +1,166 @@
+import EtalageCore
+import Foundation
+
+/// A problem with the files a database is seeded from, named `file:line[:column]: what is wrong`.
+public struct SeedError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Creates a database from `Fixtures/` (CRM data, rules, campaigns, settings as CSV) and `Templates/` (content).
+///
+/// Fixture dates are written relative to an anchor day (`Fixtures/manifest.txt`, `anchor-date: YYYY-MM-DD`) and
+/// shifted so that the anchor becomes `today`: the member who joined "ten days ago" stays a new member.
+public enum DefaultDatabase {
+    /// Creates `path` if it does not exist. The file appears complete or not at all: it is built under a temporary
+    /// name and renamed into place.
+    /// - Returns: true when the database was created, false when it already existed.
+    @discardableResult
+    public static func createIfMissing(at path: String, fixtures: String, templates: String, today: CalendarDay) throws -> Bool {
+        if FileManager.default.fileExists(atPath: path) { return false }
+        let temporary = path + ".creating-\(getpid())"
+        removeDatabaseFiles(temporary)
+        do {
+            let db = try SQLiteConnection(path: temporary)
+            try Migrations.migrate(db)
+            try seed(db, fixtures: fixtures, templates: templates, today: today)
+            // Fold the WAL into the main file before the rename, so the database is one file.
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            removeDatabaseFiles(temporary)
+            throw error
+        }
+        removeDatabaseFiles(temporary, keepMain: true)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            removeDatabaseFiles(temporary)
+            throw SeedError("cannot create \(path): \(reason)")
+        }
+        return true
+    }
+
+    /// Loads fixtures and templates into an open, migrated database.
+    public static func seed(_ db: SQLiteConnection, fixtures: String, templates: String, today: CalendarDay) throws {
+        let anchor = try anchorDay(fixtures)
+        let importer = CRMImporter(db: db, dayShift: today - anchor)
+        for (kind, file) in [(CRMImporter.Kind.members, "members.csv"), (.orders, "orders.csv"), (.events, "service_events.csv")] {
+            let path = fixtures + "/" + file
+            try importer.importFile(kind, bytes: try read(path), name: path)
+        }
+        try db.writeTransaction {
+            try importPairs(db, fixtures + "/settings.csv", columns: ["key", "value"], sql: SettingSQL.upsert)
+            try importPairs(db, fixtures + "/campaigns.csv", columns: ["id", "name"], sql: CampaignSQL.upsert)
+            try importRules(db, fixtures + "/rules.csv")
+            let stamp = Timestamp.format(Double(today.daysSinceEpoch) * 86_400)
+            for file in try TemplateFiles.load(directory: templates) {
+                try db.run(ContentSQL.upsert, [.text(file.slot.rawValue), .text(file.id), .text(file.language),
+                                               .text(file.source), .text(stamp)])
+            }
+        }
+    }
+
+    static func anchorDay(_ fixtures: String) throws -> CalendarDay {
+        let path = fixtures + "/manifest.txt"
+        let text = String(decoding: try read(path), as: UTF8.self)
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.hasPrefix("anchor-date:") {
+            let value = line.dropFirst("anchor-date:".count).trimmingCharacters(in: .whitespaces)
+            guard let day = CalendarDay(iso: value) else { throw SeedError("\(path):\(i + 1): '\(value)' is not a date YYYY-MM-DD") }
+            return day
+        }
+        throw SeedError("\(path): missing 'anchor-date: YYYY-MM-DD'")
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw SeedError("\(path): cannot read file") }
+        return [UInt8](data)
+    }
+
+    /// Reads a CSV file with a fixed header into rows of fields, with line numbers.
+    static func rows(_ path: String, columns: [String]) throws -> [CSVReader.Record] {
+        let records: [CSVReader.Record]
+        do { records = try CSVReader(bytes: try read(path)).records() } catch let error as CSVReader.Error {
+            throw SeedError("\(path):\(error.line): \(error.message)")
+        }
+        guard let header = records.first, header.fields == columns else {
+            throw SeedError("\(path):1: expected the header \(columns.joined(separator: ","))")
+        }
+        var result: [CSVReader.Record] = []
+        for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
+            guard record.fields.count == columns.count else {
+                throw SeedError("\(path):\(record.line): expected \(columns.count) fields, found \(record.fields.count)")
+            }
+            result.append(record)
+        }
+        return result
+    }
+
+    static func importPairs(_ db: SQLiteConnection, _ path: String, columns: [String], sql: String) throws {
+        for record in try rows(path, columns: columns) {
+            try db.run(sql, [.text(record.fields[0]), .text(record.fields[1])])
+        }
+    }
+
+    static func importRules(_ db: SQLiteConnection, _ path: String) throws {
+        let columns = ["id", "slot", "priority", "segment", "template", "status"]
+        for record in try rows(path, columns: columns) {
+            let f = record.fields
+            guard Slot(rawValue: f[1]) != nil else { throw SeedError("\(path):\(record.line): unknown slot '\(f[1])'") }
+            guard let priority = Int(f[2]) else { throw SeedError("\(path):\(record.line): priority '\(f[2])' is not a whole number") }
+            guard f[5] == "live" || f[5] == "draft" else { throw SeedError("\(path):\(record.line): status must be live or draft") }
+            try db.run(RuleSQL.upsert, [.text(f[0]), .text(f[1]), .integer(Int64(priority)),
+                                        f[3].isEmpty ? .null : .text(f[3]), .text(f[4]), .text(f[5])])
+        }
+    }
+
+    static func removeDatabaseFiles(_ path: String, keepMain: Bool = false) {
+        for suffix in keepMain ? ["-wal", "-shm"] : ["", "-wal", "-shm"] { unlink(path + suffix) }
+    }
+}
+
+/// Template files: `Templates/<language>/<slot>/<id>.tmpl`, one template per file.
+public enum TemplateFiles {
+    public struct File: Sendable {
+        public var path: String
+        public var language: String
+        public var slot: Slot
+        public var id: String
+        public var source: String
+    }
+
+    public static let fileExtension = "tmpl"
+
+    /// Reads and validates every template under `directory`. The first bad file throws `path:line:column: ...`.
+    public static func load(directory: String) throws -> [File] {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SeedError("\(directory): no such templates directory")
+        }
+        var files: [File] = []
+        for language in try fm.contentsOfDirectory(atPath: directory).sorted() where !language.hasPrefix(".") {
+            for slotName in (try? fm.contentsOfDirectory(atPath: "\(directory)/\(language)"))?.sorted() ?? [] where !slotName.hasPrefix(".") {
+                let slotDirectory = "\(directory)/\(language)/\(slotName)"
+                guard let slot = Slot(rawValue: slotName) else {
+                    throw SeedError("\(slotDirectory): unknown slot '\(slotName)'; expected one of \(Slot.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                for name in try fm.contentsOfDirectory(atPath: slotDirectory).sorted() where name.hasSuffix("." + fileExtension) {
+                    let path = "\(slotDirectory)/\(name)"
+                    let id = String(name.dropLast(fileExtension.count + 1))
+                    guard let data = fm.contents(atPath: path), let source = String(data: data, encoding: .utf8) else {
+                        throw SeedError("\(path): cannot read as UTF-8")
+                    }
+                    do {
+                        _ = try ContentTemplate(slot: slot, id: id, language: language, source: source)
+                    } catch {
+                        throw SeedError("\(path):\(error.line):\(error.column): \(error.message)")
+                    }
+                    files.append(File(path: path, language: language, slot: slot, id: id, source: source))
+                }
+            }
+        }
+        guard !files.isEmpty else { throw SeedError("\(directory): no .\(fileExtension) templates found") }
+        return files
+    }
+}

@@ -1,0 +1,27 @@
+import EtalageCore
+import EtalageStore
+import Foundation
+
+/// The repository root, found from this file's path (Tests/EtalageStoreTests/...).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// The day the committed fixtures are written for: with `today` = anchor, no date is shifted.
+let fixtureAnchor = CalendarDay(iso: "2026-11-24")!
+
+/// A fresh temporary directory, removed by the caller's `defer`.
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "etalage-test-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A migrated, empty database in a temporary directory.
+func emptyDatabase(_ dir: String) throws -> SQLiteConnection {
+    let db = try SQLiteConnection(path: dir + "/test.sqlite")
+    try Migrations.migrate(db)
+    return db
+}
+
+/// Noon on `day`, in seconds since the epoch.
+func noon(_ day: CalendarDay) -> Double { Double(day.daysSinceEpoch) * 86_400 + 43_200 }
