@@ -1,0 +1,58 @@
+import Foundation
+
+/// Everything `etalage serve` can be told. Precedence: flag, then environment variable, then the default.
+public struct Configuration: Sendable, Equatable {
+    /// `--host` / `ETALAGE_HOST`.
+    public var host = "127.0.0.1"
+    /// `--port` / `ETALAGE_PORT`; 0 picks a free port.
+    public var port = 8080
+    /// `--db` / `ETALAGE_DB`: created from the fixtures and templates when missing.
+    public var database = "./etalage.sqlite"
+    /// `--fixtures` / `ETALAGE_FIXTURES`: where a new database's CRM data, rules and settings come from.
+    public var fixtures = Resources.directory("Fixtures")
+    /// `--templates` / `ETALAGE_TEMPLATES`: where a new database's content comes from.
+    public var templates = Resources.directory("Templates")
+    /// `--refresh-interval` / `ETALAGE_REFRESH_INTERVAL` (milliseconds): how often the database is checked for changes.
+    public var refreshIntervalMilliseconds = 250
+    /// `--rebuild-interval` / `ETALAGE_REBUILD_INTERVAL` (seconds): a full rebuild even without changes,
+    /// so time-based segments (dormant after 90 days, birthdays) advance.
+    public var rebuildIntervalSeconds = 3_600
+
+    public init() {}
+
+    /// Applies environment variables, then command-line options, over the defaults.
+    init(arguments: Arguments, environment: [String: String]) throws(UsageError) {
+        self.init()
+        func pick(_ flag: String, _ env: String) -> (name: String, value: String)? {
+            if let v = arguments[flag] { return ("--\(flag)", v) }
+            if let v = environment[env], !v.isEmpty { return (env, v) }
+            return nil
+        }
+        if let (_, v) = pick("host", "ETALAGE_HOST") { host = v }
+        if let (name, v) = pick("port", "ETALAGE_PORT") { port = try arguments.int(name, v, range: 0...65_535) ?? port }
+        if let (_, v) = pick("db", "ETALAGE_DB") { database = v }
+        if let (_, v) = pick("fixtures", "ETALAGE_FIXTURES") { fixtures = v }
+        if let (_, v) = pick("templates", "ETALAGE_TEMPLATES") { templates = v }
+        if let (name, v) = pick("refresh-interval", "ETALAGE_REFRESH_INTERVAL") {
+            refreshIntervalMilliseconds = try arguments.int(name, v, range: 10...60_000) ?? refreshIntervalMilliseconds
+        }
+        if let (name, v) = pick("rebuild-interval", "ETALAGE_REBUILD_INTERVAL") {
+            rebuildIntervalSeconds = try arguments.int(name, v, range: 1...86_400) ?? rebuildIntervalSeconds
+        }
+    }
+
+    static let serveOptions: Set<String> = ["host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval"]
+}
+
+/// Finds the project's `Fixtures/` and `Templates/`: in the working directory, else in the source checkout the
+/// binary was built from (so `swift run` works from any directory).
+public enum Resources {
+    public static func directory(_ name: String) -> String {
+        let fm = FileManager.default
+        let local = fm.currentDirectoryPath + "/" + name
+        if fm.fileExists(atPath: local) { return local }
+        // #filePath is <root>/Sources/EtalageApp/Configuration.swift.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(name).path
+    }
+}

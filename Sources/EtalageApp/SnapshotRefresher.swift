@@ -1,0 +1,84 @@
+import EtalageCore
+import EtalageStore
+import Foundation
+import Synchronization
+
+/// Keeps the snapshot current: polls `PRAGMA data_version` (which moves whenever any other connection or process
+/// commits, https://sqlite.org/pragma.html#pragma_data_version) and rebuilds on a change, and rebuilds on a timer
+/// so time-based segments advance. A failed build leaves the last good snapshot in place and marks the service
+/// degraded.
+final class SnapshotRefresher: Sendable {
+    let path: String
+    let cell: SnapshotCell
+    let pollInterval: Double
+    let rebuildInterval: Double
+    let log: @Sendable (String) -> Void
+    private let stopped = Atomic<Bool>(false)
+
+    /// The refresher's own read connection and the `data_version` its last build saw. Set up by the first build,
+    /// so no change between that build and the first poll goes unseen; from `start()` on, owned by the refresh thread.
+    private final class State: @unchecked Sendable {
+        var connection: SQLiteConnection?
+        var lastVersion: Int?
+    }
+    private let state: State
+
+    /// Builds the first snapshot as of now; throws when the database cannot be read.
+    init(path: String, pollInterval: Double, rebuildInterval: Double, log: @escaping @Sendable (String) -> Void) throws {
+        self.path = path
+        self.pollInterval = pollInterval
+        self.rebuildInterval = rebuildInterval
+        self.log = log
+        let state = State()
+        let db = try SQLiteConnection(path: path, mode: .readOnly)
+        // Read the version before building: a commit in between only causes one more, harmless, rebuild.
+        state.lastVersion = try db.dataVersion()
+        state.connection = db
+        let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
+        for warning in result.warnings { log("snapshot: \(warning)") }
+        self.state = state
+        self.cell = SnapshotCell(result.snapshot)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "etalage-refresh"
+        thread.start()
+    }
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
+
+    private func run() {
+        var lastBuild = Date()
+        // After a failure, rebuild as soon as the database answers again.
+        var retry = false
+        while !stopped.load(ordering: .relaxed) {
+            Thread.sleep(forTimeInterval: pollInterval)
+            do {
+                if state.connection == nil { state.connection = try SQLiteConnection(path: path, mode: .readOnly) }
+                guard let db = state.connection else { continue }
+                // data_version is per connection: compare against this connection's last reading.
+                let version = try db.dataVersion()
+                let changed = state.lastVersion.map { $0 != version } ?? false
+                state.lastVersion = version
+                let due = Date().timeIntervalSince(lastBuild) >= rebuildInterval
+                    || CalendarDay(epochSeconds: Date().timeIntervalSince1970) != cell.snapshot.today
+                guard changed || due || retry else { continue }
+                let started = Date()
+                let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
+                for warning in result.warnings { log("snapshot: \(warning)") }
+                cell.swap(result.snapshot)
+                lastBuild = Date()
+                retry = false
+                log("snapshot rebuilt in \(Int(Date().timeIntervalSince(started) * 1000)) ms (\(result.snapshot.members.count) members, \(changed ? "data changed" : "scheduled"))")
+            } catch {
+                state.connection = nil
+                state.lastVersion = nil
+                retry = true
+                let reason = "refresh failed, serving the snapshot of \(cell.snapshot.asOfText): \(error)"
+                if cell.degradedReason != reason { log(reason) }
+                cell.markDegraded(reason)
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import EtalageApp
+import Foundation
+
+exit(Etalage.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,105 @@
+import EtalageApp
+import EtalageCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The repository root, found from this file's path (Tests/EtalageAppTests/...).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A server on a free port with a fresh database from the fixtures, stopped and removed by `close()`.
+final class TestServer {
+    let directory: String
+    let server: EtalageServer
+    var port: Int { server.port }
+    var database: String { server.configuration.database }
+
+    init(refreshMilliseconds: Int = 250) throws {
+        directory = NSTemporaryDirectory() + "etalage-app-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.port = 0
+        configuration.database = directory + "/etalage.sqlite"
+        configuration.fixtures = repositoryRoot + "/Fixtures"
+        configuration.templates = repositoryRoot + "/Templates"
+        configuration.refreshIntervalMilliseconds = refreshMilliseconds
+        server = try EtalageServer(configuration: configuration, log: { line in if ProcessInfo.processInfo.environment["ETALAGE_TEST_LOG"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+        try server.start()
+    }
+
+    func close() {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A minimal HTTP/1.1 client over a real socket: one request, `Connection: close`, read to the end.
+struct RawResponse {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+
+    var json: JSON? { try? JSONParser.parse(body) }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+enum HTTPTestClient {
+    static func send(port: Int, _ raw: String) throws -> RawResponse {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestError("socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestError("connect failed: \(errno)") }
+        let bytes = Array(raw.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestError("send failed") }
+            sent += n
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[0..<n])
+        }
+        return try parse(received)
+    }
+
+    static func post(port: Int, path: String = "/v1/decisions", body: String, method: String = "POST") throws -> RawResponse {
+        try send(port: port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> RawResponse {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = (0...(max(0, bytes.count - 4))).first(where: { Array(bytes[$0..<min($0 + 4, bytes.count)]) == separator }) else {
+            throw TestError("no complete response head in \(bytes.count) bytes")
+        }
+        let head = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        guard let statusLine = head.first, statusLine.count >= 12, let status = Int(statusLine.dropFirst(9).prefix(3)) else {
+            throw TestError("bad status line")
+        }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return RawResponse(status: status, headers: headers, body: Array(bytes[(end + 4)...]))
+    }
+}
+
+struct TestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
