@@ -19,6 +19,13 @@ public enum DefaultDatabase {
     @discardableResult
     public static func createIfMissing(at path: String, fixtures: String, templates: String, today: CalendarDay) throws -> Bool {
         if FileManager.default.fileExists(atPath: path) { return false }
+        // Check the inputs before touching the file system.
+        _ = try anchorDay(fixtures)
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw SeedError("cannot create \(path): the directory \(directory) does not exist")
+        }
         let temporary = path + ".creating-\(getpid())"
         removeDatabaseFiles(temporary)
         do {
