@@ -48,6 +48,17 @@ final class SnapshotRefresher: Sendable {
 
     func stop() { stopped.store(true, ordering: .relaxed) }
 
+    /// Deletes change-feed rows older than an hour: every replica has long read them. Best effort: a read-only
+    /// database file simply keeps its feed.
+    private func pruneChangeFeed() {
+        do {
+            let db = try SQLiteConnection(path: path, mode: .readWrite)
+            try ChangeFeed.prune(db, olderThan: Date().timeIntervalSince1970 - 3_600)
+        } catch {
+            log("change feed not pruned: \(error)")
+        }
+    }
+
     private func run() {
         var lastBuild = Date()
         // After a failure, rebuild as soon as the database answers again.
@@ -65,12 +76,24 @@ final class SnapshotRefresher: Sendable {
                     || CalendarDay(epochSeconds: Date().timeIntervalSince1970) != cell.snapshot.today
                 guard changed || due || retry else { continue }
                 let started = Date()
-                let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
+                let now = started.timeIntervalSince1970
+                let builder = SnapshotBuilder()
+                let result: SnapshotBuilder.Result?
+                if due || retry {
+                    result = try builder.build(from: db, now: now)
+                } else {
+                    result = try builder.refresh(cell.snapshot, from: db, now: now)
+                }
+                retry = false
+                guard let result else { continue }  // a commit that changed nothing we read (e.g. a feed prune)
                 for warning in result.warnings { log("snapshot: \(warning)") }
                 cell.swap(result.snapshot)
-                lastBuild = Date()
-                retry = false
-                log("snapshot rebuilt in \(Int(Date().timeIntervalSince(started) * 1000)) ms (\(result.snapshot.members.count) members, \(changed ? "data changed" : "scheduled"))")
+                if result.kind == "full" {
+                    lastBuild = Date()
+                    pruneChangeFeed()
+                }
+                let ms = Int(Date().timeIntervalSince(started) * 1000)
+                log("snapshot \(result.kind == "full" ? "rebuilt" : "refreshed (\(result.kind))") in \(ms) ms: \(result.membersLoaded) members loaded, \(result.snapshot.members.count) in snapshot")
             } catch {
                 state.connection = nil
                 state.lastVersion = nil

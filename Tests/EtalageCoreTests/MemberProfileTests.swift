@@ -14,8 +14,11 @@ final class MemberProfileTests: XCTestCase {
         OrderFact(day: today + -daysAgo, amount: 10, online: true, category: category, returned: returned)
     }
 
+    /// A profile with its segments assigned by the default catalogue, as the snapshot builder does.
     func profile(_ record: MemberRecord, orders: [OrderFact] = [], service: [ServiceFact] = []) -> MemberProfile {
-        MemberProfile(record: record, orders: orders, service: service, today: today, settings: Settings())
+        var p = MemberProfile(record: record, orders: orders, service: service, today: today, settings: Settings())
+        SegmentCatalog.standard.assign(&p, cuts: RFMCuts(profiles: [p]))
+        return p
     }
 
     func testNewMemberBoundaryAt30Days() {
@@ -87,7 +90,7 @@ final class MemberProfileTests: XCTestCase {
         XCTAssertEqual(p.topCategories, ["shoes", "socks"])
         XCTAssertEqual(p.lastCategory, "bags")
         XCTAssertEqual(p.orderCount, 4)
-        XCTAssertTrue(p.memberSegments.contains("milestone:5th-order"))
+        XCTAssertTrue(p.segments.contains("milestone:5th-order"))
     }
 }
 

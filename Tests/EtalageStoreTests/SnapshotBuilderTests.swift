@@ -28,7 +28,7 @@ final class SnapshotBuilderTests: XCTestCase {
             XCTAssertEqual(snapshot.members[id]?.lifecycle, lifecycle, id)
         }
         XCTAssertEqual(snapshot.members["M000009"]?.inBirthdayWindow, true)
-        XCTAssertEqual(snapshot.members["M000010"]?.memberSegments.contains("milestone:5th-order"), true)
+        XCTAssertEqual(snapshot.members["M000010"]?.segments.contains("milestone:5th-order"), true)
         XCTAssertEqual(snapshot.members["M000015"]?.pointsToNextTier, 50)
     }
 

@@ -53,27 +53,29 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
     let browsingAllowed = context.consentPersonalization == true || (profile != nil && context.consentPersonalization == nil)
 
     if let profile {
-        segments.append(contentsOf: profile.memberSegments)
+        segments.append(contentsOf: profile.segments)
         reasons.append(contentsOf: Explain.member(profile))
     } else {
         segments.append(Lifecycle.prospect.rawValue)
         if context.memberId == nil { reasons.append("not signed in as a member") }
     }
-    if let campaign = context.referral.campaign, snapshot.campaigns[campaign] != nil {
+    if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
         segments.append("campaign:\(campaign)")
-        reasons.append("came from the \(snapshot.campaigns[campaign] ?? campaign) campaign")
+        reasons.append("came from the \(name) campaign")
     }
     if browsingAllowed {
         for category in context.categories where !segments.contains("interest:\(category)") {
             segments.append("interest:\(category)")
         }
         if let first = context.categories.first { reasons.append("you viewed \(Explain.words(first))") }
-        if context.cartItems > 0 {
-            segments.append("cart-abandoner")
+    }
+    if snapshot.segments.hasRequestConditions {
+        let matched = snapshot.segments.requestSegments(context.attributes(browsingAllowed: browsingAllowed))
+        segments.append(contentsOf: matched)
+        if matched.contains("cart-abandoner") {
             reasons.append("\(context.cartItems) item\(context.cartItems == 1 ? "" : "s") in your cart")
         }
     }
-    if context.device?.lowercased() == "mobile" { segments.append("device:mobile") }
 
     let language = chooseLanguage(context, profile: profile, snapshot: snapshot)
     let variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
@@ -165,7 +167,7 @@ enum Explain {
     static func member(_ p: MemberProfile) -> [String] {
         var reasons = ["\(p.record.tier.rawValue) member"]
         switch p.lifecycle {
-        case .prospect: break
+        case .prospect, nil: break
         case .lost:
             reasons.append(p.record.subscription == .cancelled
                            ? "membership cancelled"
@@ -176,8 +178,9 @@ enum Explain {
         case .active:
             if let days = p.daysSinceLastOrder { reasons.append("last order \(days) day\(days == 1 ? "" : "s") ago") }
         }
-        if p.inBirthdayWindow { reasons.append("birthday this week") }
-        if p.orderCount == 4 { reasons.append("next order is the 5th") }
+        if p.segments.contains("birthday") { reasons.append("birthday this week") }
+        if p.segments.contains("milestone:5th-order") { reasons.append("next order is the 5th") }
+        if let rfm = p.rfm { reasons.append("RFM \(rfm.segment.replacingOccurrences(of: "-", with: " ")) (\(rfm.code))") }
         return reasons
     }
 }

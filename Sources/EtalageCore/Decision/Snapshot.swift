@@ -27,41 +27,23 @@ public struct Rule: Sendable, Equatable {
     }
 }
 
-/// Everything a decision reads, precomputed and immutable. Refresh builds a new snapshot and swaps it in whole.
-public final class Snapshot: Sendable {
-    /// The template every slot falls back to when no rule's template exists.
-    public static let defaultTemplateId = "default"
-
+/// The marketers' side of a snapshot: content, rules, campaigns. Rebuilt only when one of them changes.
+public struct ContentCatalog: Sendable {
     struct TemplateKey: Hashable {
         var slot: Slot
         var id: String
         var language: String
     }
 
-    /// When the data was read, in seconds since the epoch.
-    public let asOf: Double
-    /// `asOf` as ISO 8601, rendered once.
-    public let asOfText: String
-    /// The day time-based segments were computed for.
-    public let today: CalendarDay
-    public let members: [String: MemberProfile]
-    public let settings: Settings
-    /// Known campaign ids → names: a referral campaign becomes a `campaign:<id>` segment only when known.
-    public let campaigns: [String: String]
+    let templates: [TemplateKey: ContentTemplate]
     /// Rules per slot, highest priority first.
     public let rules: [Slot: [Rule]]
+    /// Known campaign ids → names: a referral campaign becomes a `campaign:<id>` segment only when known.
+    public let campaigns: [String: String]
     /// Languages that have content.
     public let languages: Set<String>
-    let templates: [TemplateKey: ContentTemplate]
 
-    public init(asOf: Double, members: [String: MemberProfile], templates: [ContentTemplate], rules: [Rule],
-                campaigns: [String: String], settings: Settings) {
-        self.asOf = asOf
-        self.asOfText = Timestamp.format(asOf)
-        self.today = CalendarDay(epochSeconds: asOf)
-        self.members = members
-        self.settings = settings
-        self.campaigns = campaigns
+    public init(templates: [ContentTemplate], rules: [Rule], campaigns: [String: String]) {
         var byKey: [TemplateKey: ContentTemplate] = [:]
         var languages: Set<String> = []
         for template in templates {
@@ -74,13 +56,71 @@ public final class Snapshot: Sendable {
         for rule in rules { bySlot[rule.slot, default: []].append(rule) }
         for slot in bySlot.keys { bySlot[slot]?.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id } }
         self.rules = bySlot
-    }
-
-    /// The template `id` for `slot` in `language`, else in the default language.
-    public func template(_ slot: Slot, id: String, language: String) -> ContentTemplate? {
-        templates[TemplateKey(slot: slot, id: id, language: language)]
-            ?? templates[TemplateKey(slot: slot, id: id, language: settings.defaultLanguage)]
+        self.campaigns = campaigns
     }
 
     public var templateCount: Int { templates.count }
+}
+
+/// Everything a decision reads, precomputed and immutable. Refresh builds a new snapshot and swaps it in whole.
+public final class Snapshot: Sendable {
+    /// The template every slot falls back to when no rule's template exists.
+    public static let defaultTemplateId = "default"
+
+    /// When the data was read, in seconds since the epoch.
+    public let asOf: Double
+    /// `asOf` as ISO 8601, rendered once.
+    public let asOfText: String
+    /// The day time-based segments were computed for.
+    public let today: CalendarDay
+    public let members: MemberTable
+    public let settings: Settings
+    public let content: ContentCatalog
+    /// The segment catalogue the members' segments were computed with; request segments are computed per decision.
+    public let segments: SegmentCatalog
+    /// The RFM quintile cuts of the last full build.
+    public let rfmCuts: RFMCuts
+    /// The last change-feed sequence number this snapshot includes.
+    public let feedSequence: Int
+
+    public init(asOf: Double, members: MemberTable, content: ContentCatalog, settings: Settings,
+                segments: SegmentCatalog, rfmCuts: RFMCuts, feedSequence: Int = 0) {
+        self.asOf = asOf
+        self.asOfText = Timestamp.format(asOf)
+        self.today = CalendarDay(epochSeconds: asOf)
+        self.members = members
+        self.settings = settings
+        self.content = content
+        self.segments = segments
+        self.rfmCuts = rfmCuts
+        self.feedSequence = feedSequence
+    }
+
+    public var campaigns: [String: String] { content.campaigns }
+    public var rules: [Slot: [Rule]] { content.rules }
+    public var languages: Set<String> { content.languages }
+    public var templateCount: Int { content.templateCount }
+
+    /// The template `id` for `slot` in `language`, else in the default language.
+    public func template(_ slot: Slot, id: String, language: String) -> ContentTemplate? {
+        content.templates[.init(slot: slot, id: id, language: language)]
+            ?? content.templates[.init(slot: slot, id: id, language: settings.defaultLanguage)]
+    }
+}
+
+extension Snapshot {
+    /// A snapshot of `members` whose segments and RFM scores are computed here with `segments`: for tests and tools.
+    public convenience init(asOf: Double, members: [String: MemberProfile], templates: [ContentTemplate], rules: [Rule],
+                            campaigns: [String: String], settings: Settings = Settings(),
+                            segments: SegmentCatalog = .standard) {
+        let cuts = RFMCuts(profiles: members.values)
+        var assigned: [String: MemberProfile] = [:]
+        for (id, var profile) in members {
+            segments.assign(&profile, cuts: cuts)
+            assigned[id] = profile
+        }
+        self.init(asOf: asOf, members: MemberTable(assigned),
+                  content: ContentCatalog(templates: templates, rules: rules, campaigns: campaigns),
+                  settings: settings, segments: segments, rfmCuts: cuts)
+    }
 }

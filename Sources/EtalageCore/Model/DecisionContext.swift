@@ -127,3 +127,23 @@ extension DecisionContext {
         return result
     }
 }
+
+extension DecisionContext {
+    /// The attributes request-scope segment conditions see. Browsing and cart are left out without consent.
+    public func attributes(browsingAllowed: Bool) -> JSON {
+        var a: [String: JSON] = [:]
+        if let device { a["device"] = .string(device.lowercased()) }
+        if let locale { a["locale"] = .string(locale) }
+        var r: [String: JSON] = [:]
+        if let v = referral.source { r["source"] = .string(v) }
+        if let v = referral.medium { r["medium"] = .string(v) }
+        if let v = referral.campaign { r["campaign"] = .string(v) }
+        a["referral"] = .object(r)
+        if browsingAllowed {
+            a["categories"] = .array(categories.map(JSON.string))
+            a["products"] = .array(products.map(JSON.string))
+            a["cart"] = .object(["items": .number(Double(cartItems)), "value": .number(cartValue)])
+        }
+        return .object(a)
+    }
+}

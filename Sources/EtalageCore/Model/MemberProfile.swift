@@ -15,6 +15,7 @@ public enum Lifecycle: String, Sendable, CaseIterable {
 }
 
 /// Everything the decision path knows about a member, computed once per snapshot build so a request only reads.
+/// The facts come from the CRM; `segments` from the segment catalogue, evaluated over `attributes`.
 public struct MemberProfile: Sendable {
     public var record: MemberRecord
     public var orderCount: Int
@@ -25,28 +26,29 @@ public struct MemberProfile: Sendable {
     public var lastCategory: String?
     /// Up to three categories bought most often (returned orders excluded), most first.
     public var topCategories: [String]
-    /// The most recent complaint or low-rated contact.
-    public var lastNegativeService: CalendarDay?
-    public var lifecycle: Lifecycle
+    /// Days since the most recent complaint or low-rated contact, or nil without one.
+    public var daysSinceNegativeService: Int?
     /// Days since the last order, or nil without orders.
     public var daysSinceLastOrder: Int?
     /// Days since the last activity: the last order, or joining for a member without orders.
     public var daysSinceLastActivity: Int
+    public var daysSinceJoined: Int
     public var pointsToNextTier: Int?
-    public var inBirthdayWindow: Bool
+    /// Days to the nearest birthday, before or after today (0 on the day), or nil without a birthday.
+    public var birthdayDistance: Int?
+    /// RFM scores against the snapshot's quintile cuts; nil without orders.
+    public var rfm: RFMScore?
+    /// Segment ids from the catalogue, in catalogue order: the lifecycle segment first.
+    public var segments: [String] = []
 
     public var id: String { record.id }
 
-    /// Lifecycle boundaries in days, inclusive where the name says "max".
-    public enum Boundaries {
-        public static let newMemberMaxDays = 30
-        public static let complaintMaxDays = 60
-        public static let dormantMinDays = 90
-        public static let lostAfterDays = 365
-        public static let birthdayWindowDays = 3
-    }
+    /// The lifecycle stage: the first of the member's segments that is a lifecycle segment.
+    public var lifecycle: Lifecycle? { segments.lazy.compactMap(Lifecycle.init(rawValue:)).first }
 
-    /// Computes the profile of `record` as of `today`.
+    public var inBirthdayWindow: Bool { birthdayDistance.map { $0 <= 3 } ?? false }
+
+    /// Computes the facts of `record` as of `today`; `rfm` and `segments` are filled in by the snapshot builder.
     /// - Parameters:
     ///   - orders: the member's orders, any order.
     ///   - service: the member's service events, any order.
@@ -66,46 +68,59 @@ public struct MemberProfile: Sendable {
         self.monetary = (monetary * 100).rounded() / 100
         lastOrder = last?.day
         lastCategory = last?.category
-        topCategories = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key)
-        lastNegativeService = service.filter(\.isNegative).map(\.day).max()
+        if counts.count == 1, let only = counts.first {
+            topCategories = [only.key]
+        } else {
+            topCategories = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key)
+        }
+        daysSinceNegativeService = service.lazy.filter(\.isNegative).map { today - $0.day }.filter { $0 >= 0 }.min()
         daysSinceLastOrder = last.map { today - $0.day }
         daysSinceLastActivity = today - (last?.day ?? record.joined)
+        daysSinceJoined = today - record.joined
         pointsToNextTier = record.tier.next.flatMap { settings.tierThresholds[$0] }.map { max(0, $0 - record.points) }
-        inBirthdayWindow = record.birthday.map { MemberProfile.isNear(birthday: $0, today: today) } ?? false
-
-        let daysSinceJoined = today - record.joined
-        if record.subscription == .cancelled || daysSinceLastActivity > Boundaries.lostAfterDays {
-            lifecycle = .lost
-        } else if let complaint = lastNegativeService, today - complaint <= Boundaries.complaintMaxDays, today >= complaint {
-            lifecycle = .atRisk
-        } else if daysSinceLastActivity >= Boundaries.dormantMinDays {
-            lifecycle = .dormant
-        } else if daysSinceJoined <= Boundaries.newMemberMaxDays || orderCount == 0 {
-            lifecycle = .newMember
-        } else {
-            lifecycle = .active
-        }
+        birthdayDistance = record.birthday.map { MemberProfile.distance(toBirthday: $0, today: today) }
     }
 
-    /// Whether a birthday (month, day) falls within ±3 days of `today`, across a year end.
+    /// Days between `today` and the nearest occurrence of a birthday (month, day), across a year end.
     /// A 29 February birthday is celebrated on 28 February in common years.
-    public static func isNear(birthday: (month: Int, day: Int), today: CalendarDay) -> Bool {
+    public static func distance(toBirthday birthday: (month: Int, day: Int), today: CalendarDay) -> Int {
         let year = today.civil.year
+        var best = Int.max
         for y in (year - 1)...(year + 1) {
             let day = (birthday.month == 2 && birthday.day == 29 && !CalendarDay.isLeap(y)) ? 28 : birthday.day
-            if let date = CalendarDay(year: y, month: birthday.month, day: day),
-               abs(date - today) <= Boundaries.birthdayWindowDays {
-                return true
-            }
+            if let date = CalendarDay(year: y, month: birthday.month, day: day) { best = min(best, abs(date - today)) }
         }
-        return false
+        return best
     }
 
-    /// Segment ids that follow from the member alone (the request adds more), lifecycle first.
-    public var memberSegments: [String] {
-        var segments = [lifecycle.rawValue, "tier:\(record.tier.rawValue)"]
-        if inBirthdayWindow { segments.append("birthday") }
-        if orderCount == 4 { segments.append("milestone:5th-order") }
-        return segments
+    /// Whether a birthday falls within ±3 days of `today`.
+    public static func isNear(birthday: (month: Int, day: Int), today: CalendarDay) -> Bool {
+        distance(toBirthday: birthday, today: today) <= 3
+    }
+
+    /// The attributes segment conditions are written against (see the README's segment section).
+    public var attributes: JSON {
+        var a: [String: JSON] = [
+            "tier": .string(record.tier.rawValue),
+            "points": .number(Double(record.points)),
+            "subscription": .string(record.subscription.rawValue),
+            "locale": .string(record.locale),
+            "marketingOptIn": .bool(record.marketingOptIn),
+            "orderCount": .number(Double(orderCount)),
+            "monetary": .number(monetary),
+            "daysSinceLastActivity": .number(Double(daysSinceLastActivity)),
+            "daysSinceJoined": .number(Double(daysSinceJoined)),
+            "topCategories": .array(topCategories.map(JSON.string)),
+        ]
+        if let v = daysSinceLastOrder { a["daysSinceLastOrder"] = .number(Double(v)) }
+        if let v = daysSinceNegativeService { a["daysSinceNegativeService"] = .number(Double(v)) }
+        if let v = birthdayDistance { a["birthdayDistance"] = .number(Double(v)) }
+        if let v = pointsToNextTier { a["pointsToNextTier"] = .number(Double(v)) }
+        if let v = lastCategory { a["lastCategory"] = .string(v) }
+        if let r = rfm {
+            a["rfm"] = .object(["r": .number(Double(r.recency)), "f": .number(Double(r.frequency)),
+                                "m": .number(Double(r.monetary)), "code": .string(r.code), "segment": .string(r.segment)])
+        }
+        return .object(a)
     }
 }

@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A value bound to a statement parameter or read from a result column.
 public enum SQLiteValue: Sendable, Equatable {
@@ -56,6 +59,12 @@ public final class SQLiteStatement {
         throw error
     }
 
+    /// Resets the statement so it can run again; bindings stay.
+    public func reset() { sqlite3_reset(handle) }
+
+    /// The current row after `step()` returned true.
+    public var row: SQLiteRow { SQLiteRow(handle: handle) }
+
     /// Runs a statement that returns no rows.
     public func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
         try bind(values)
@@ -85,4 +94,20 @@ public struct SQLiteRow {
     }
     public func optionalString(_ column: Int32) -> String? { isNull(column) ? nil : string(column) }
     public func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
+
+    /// Compares a text column with `string` byte by byte, as SQLite's BINARY collation orders them:
+    /// negative, zero or positive as the column sorts before, equal to or after `string`.
+    public func compare(_ column: Int32, with string: String) -> Int {
+        let text = sqlite3_column_text(handle, column)
+        let length = Int(sqlite3_column_bytes(handle, column))
+        var other = string
+        return other.withUTF8 { utf8 in
+            let common = min(length, utf8.count)
+            if common > 0, let text, let other = utf8.baseAddress {
+                let c = memcmp(text, other, common)
+                if c != 0 { return Int(c) }
+            }
+            return length - utf8.count
+        }
+    }
 }

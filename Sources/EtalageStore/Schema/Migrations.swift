@@ -1,8 +1,16 @@
+import EtalageCore
+
 /// Schema migrations, applied in order on open. `PRAGMA user_version` records how many have run,
 /// so opening an up-to-date database runs nothing (https://sqlite.org/pragma.html#pragma_user_version).
 public enum Migrations {
+    /// One step: SQL, or code for data that Swift owns (the default segment catalogue).
+    public enum Step: Sendable {
+        case sql(String)
+        case code(@Sendable (SQLiteConnection) throws -> Void)
+    }
+
     /// Each entry moves the schema one version up. Never edit a shipped entry: append a new one.
-    public static let steps: [String] = [
+    public static let steps: [Step] = [.sql(
         // 1: the CRM, content, rules and settings.
         """
         CREATE TABLE members (
@@ -61,7 +69,31 @@ public enum Migrations {
             key TEXT PRIMARY KEY NOT NULL,
             value TEXT NOT NULL
         ) STRICT;
-        """,
+        """),
+        // 2: the segment catalogue, and the change feed that lets a refresh reload only what changed.
+        .sql("""
+        CREATE TABLE segments (
+            id TEXT PRIMARY KEY NOT NULL,
+            description TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('member', 'request')),
+            grp TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            condition TEXT CHECK (condition IS NULL OR json_valid(condition))
+        ) STRICT;
+        CREATE TABLE changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            tbl TEXT NOT NULL,
+            member_id TEXT,
+            at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+        );
+        CREATE INDEX changes_by_time ON changes(at);
+        \(ChangeFeedSQL.triggers)
+        """),
+        .code { db in
+            for d in SegmentCatalog.defaultDefinitions {
+                try db.run(SegmentSQL.upsert, SegmentSQL.values(d))
+            }
+        },
     ]
 
     /// The schema version a fully migrated database has.
@@ -78,7 +110,10 @@ public enum Migrations {
                 throw SQLiteError(code: 1, message: "database schema version \(current) is newer than this etalage (\(steps.count)); upgrade etalage")
             }
             for index in current..<steps.count {
-                try db.execute(steps[index])
+                switch steps[index] {
+                case .sql(let sql): try db.execute(sql)
+                case .code(let run): try run(db)
+                }
                 // PRAGMA takes no bound parameters; the value is our own integer.
                 try db.execute("PRAGMA user_version = \(index + 1)")
                 applied += 1

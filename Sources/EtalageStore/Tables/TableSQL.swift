@@ -1,3 +1,5 @@
+import EtalageCore
+
 // SQL lives here, one namespace per table, so every statement is a constant the statement cache can key on.
 
 enum MemberSQL {
@@ -12,11 +14,14 @@ enum MemberSQL {
             birthday = excluded.birthday, consent_personalization = excluded.consent_personalization,
             marketing_opt_in = excluded.marketing_opt_in, subscription_status = excluded.subscription_status
         """
-    static let selectAll = """
+    static let columns = """
         SELECT id, first_name, locale, tier, points, joined_at, birthday,
                consent_personalization, marketing_opt_in, subscription_status
         FROM members
         """
+    /// Ordered by id: the snapshot builder merges members, orders and events in one pass.
+    static let selectAll = columns + " ORDER BY id"
+    static let selectChanged = columns + " WHERE id IN (SELECT member_id FROM changes WHERE seq > ?1) ORDER BY id"
 }
 
 enum OrderSQL {
@@ -27,11 +32,11 @@ enum OrderSQL {
             member_id = excluded.member_id, placed_at = excluded.placed_at, amount = excluded.amount,
             channel = excluded.channel, category = excluded.category, returned = excluded.returned
         """
-    /// Orders grouped by member, oldest first, so a builder folds them in one pass.
-    static let selectAllByMember = """
-        SELECT member_id, placed_at, amount, channel, category, returned
-        FROM orders ORDER BY member_id, placed_at
-        """
+    static let columns = "SELECT member_id, placed_at, amount, channel, category, returned FROM orders"
+    /// Orders grouped by member, so a builder folds them in one pass.
+    static let selectAllByMember = columns + " ORDER BY member_id"
+    static let selectChanged = columns
+        + " WHERE member_id IN (SELECT member_id FROM changes WHERE seq > ?1) ORDER BY member_id"
 }
 
 enum ServiceEventSQL {
@@ -39,7 +44,10 @@ enum ServiceEventSQL {
         INSERT INTO service_events (member_id, at, kind, satisfaction) VALUES (?1, ?2, ?3, ?4)
         ON CONFLICT (member_id, at, kind) DO UPDATE SET satisfaction = excluded.satisfaction
         """
-    static let selectAll = "SELECT member_id, at, kind, satisfaction FROM service_events"
+    static let columns = "SELECT member_id, at, kind, satisfaction FROM service_events"
+    static let selectAllByMember = columns + " ORDER BY member_id"
+    static let selectChanged = columns
+        + " WHERE member_id IN (SELECT member_id FROM changes WHERE seq > ?1) ORDER BY member_id"
 }
 
 enum ContentSQL {
@@ -67,4 +75,71 @@ enum CampaignSQL {
 enum SettingSQL {
     static let upsert = "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     static let selectAll = "SELECT key, value FROM settings"
+}
+
+enum SegmentSQL {
+    static let upsert = """
+        INSERT INTO segments (id, description, scope, grp, position, condition) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        ON CONFLICT (id) DO UPDATE SET description = excluded.description, scope = excluded.scope, grp = excluded.grp,
+            position = excluded.position, condition = excluded.condition
+        """
+    static let selectAll = "SELECT id, description, scope, grp, position, condition FROM segments"
+
+    static func values(_ d: SegmentDefinition) -> [SQLiteValue] {
+        [.text(d.id), .text(d.description), .text(d.scope.rawValue), d.group.map(SQLiteValue.text) ?? .null,
+         .integer(Int64(d.position)), d.condition.map { .text($0.description) } ?? .null]
+    }
+}
+
+/// The change feed: triggers record every write to a table, with the member it concerns, whoever writes
+/// (this server, `etalage import`, the sqlite3 shell). A refresh reads the rows after the last sequence it saw.
+public enum ChangeFeedSQL {
+    static let memberTables = [("members", "id"), ("orders", "member_id"), ("service_events", "member_id")]
+    static let catalogTables = ["content", "rules", "campaigns", "settings", "segments"]
+
+    static var triggers: String {
+        var sql = ""
+        for (table, column) in memberTables {
+            sql += """
+                CREATE TRIGGER \(table)_changed_insert AFTER INSERT ON \(table) BEGIN
+                    INSERT INTO changes (tbl, member_id) VALUES ('\(table)', NEW.\(column)); END;
+                CREATE TRIGGER \(table)_changed_update AFTER UPDATE ON \(table) BEGIN
+                    INSERT INTO changes (tbl, member_id) VALUES ('\(table)', NEW.\(column));
+                    INSERT INTO changes (tbl, member_id) SELECT '\(table)', OLD.\(column) WHERE OLD.\(column) IS NOT NEW.\(column); END;
+                CREATE TRIGGER \(table)_changed_delete AFTER DELETE ON \(table) BEGIN
+                    INSERT INTO changes (tbl, member_id) VALUES ('\(table)', OLD.\(column)); END;
+
+                """
+        }
+        for table in catalogTables {
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                sql += """
+                    CREATE TRIGGER \(table)_changed_\(event.lowercased()) AFTER \(event) ON \(table) BEGIN
+                        INSERT INTO changes (tbl) VALUES ('\(table)'); END;
+
+                    """
+            }
+        }
+        return sql
+    }
+
+    static let lastSeq = "SELECT coalesce(max(seq), 0) FROM changes"
+    /// Changes after a sequence number: which catalogue tables, and which members.
+    static let tablesSince = "SELECT DISTINCT tbl FROM changes WHERE seq > ?1"
+    static let membersSince = "SELECT DISTINCT member_id FROM changes WHERE seq > ?1 AND member_id IS NOT NULL"
+    static let countMembersSince = "SELECT count(DISTINCT member_id) FROM changes WHERE seq > ?1 AND member_id IS NOT NULL"
+    /// Old feed rows: every replica has long seen them.
+    static let prune = "DELETE FROM changes WHERE at < ?1"
+}
+
+/// Maintenance of the change feed.
+public enum ChangeFeed {
+    public static func prune(_ db: SQLiteConnection, olderThan time: Double) throws {
+        try db.run(ChangeFeedSQL.prune, [.real(time)])
+    }
+
+    /// Empties the feed: after a bulk load into a new database, nobody needs its million rows.
+    public static func clear(_ db: SQLiteConnection) throws {
+        try db.execute("DELETE FROM changes")
+    }
 }

@@ -1,0 +1,157 @@
+/// One segment definition as stored in the `segments` table.
+public struct SegmentDefinition: Sendable, Equatable {
+    /// What a condition is evaluated over.
+    public enum Scope: String, Sendable {
+        /// The member's precomputed attributes, once per snapshot build.
+        case member
+        /// The request context, per decision.
+        case request
+    }
+
+    /// Stable id, e.g. `tier:gold`. An id ending in `:*` is a built-in family (`campaign:*`, `interest:*`) that
+    /// names one segment per value; its condition is empty.
+    public var id: String
+    public var description: String
+    public var scope: Scope
+    /// Segments sharing a group are exclusive: a visitor is in the first that matches, by `position`.
+    public var group: String?
+    public var position: Int
+    /// The condition, in the GrowthBook/Mongo-style language; nil for built-ins.
+    public var condition: JSON?
+
+    public init(id: String, description: String, scope: Scope, group: String? = nil, position: Int = 0, condition: JSON?) {
+        self.id = id
+        self.description = description
+        self.scope = scope
+        self.group = group
+        self.position = position
+        self.condition = condition
+    }
+}
+
+/// A catalogue definition that cannot be used.
+public struct SegmentError: Error, Sendable, CustomStringConvertible {
+    public var segment: String
+    public var message: String
+    public var description: String { "segment \(segment): \(message)" }
+}
+
+/// The compiled segment catalogue. Member segments are assigned at snapshot build; request segments per decision.
+public struct SegmentCatalog: Sendable {
+    struct Compiled: Sendable {
+        var id: String
+        var group: String?
+        var condition: Condition?
+    }
+
+    public let definitions: [SegmentDefinition]
+    let member: [Compiled]
+    let request: [Compiled]
+
+    /// Compiles every condition strictly; the first bad definition throws, naming the segment.
+    public init(_ definitions: [SegmentDefinition]) throws(SegmentError) {
+        let ordered = definitions.sorted { ($0.group ?? "", $0.position, $0.id) < ($1.group ?? "", $1.position, $1.id) }
+        var member: [Compiled] = [], request: [Compiled] = []
+        for d in ordered {
+            var condition: Condition?
+            if let json = d.condition {
+                do { condition = try Condition(json) } catch { throw SegmentError(segment: d.id, message: "\(error)") }
+            } else if !d.id.hasSuffix(":*") && d.id != Lifecycle.prospect.rawValue {
+                throw SegmentError(segment: d.id, message: "needs a condition (only built-in families like campaign:* have none)")
+            }
+            let compiled = Compiled(id: d.id, group: d.group, condition: condition)
+            if d.scope == .member { member.append(compiled) } else { request.append(compiled) }
+        }
+        // Lifecycle first, so a member's first segment is the lifecycle stage.
+        member.sort { ($0.group == "lifecycle" ? 0 : 1) < ($1.group == "lifecycle" ? 0 : 1) }
+        self.definitions = ordered
+        self.member = member
+        self.request = request
+    }
+
+    /// The member-scope segments `attributes` fall into: in an exclusive group only the first match.
+    public func memberSegments(_ attributes: JSON) -> [String] {
+        Self.evaluate(member, attributes)
+    }
+
+    /// The request-scope segments the context attributes fall into (families like `interest:*` are added by the caller).
+    public func requestSegments(_ attributes: JSON) -> [String] {
+        Self.evaluate(request, attributes)
+    }
+
+    /// Fills in a member's RFM scores and segments.
+    public func assign(_ profile: inout MemberProfile, cuts: RFMCuts) {
+        profile.rfm = cuts.score(profile)
+        profile.segments = memberSegments(profile.attributes)
+    }
+
+    public var hasRequestConditions: Bool { request.contains { $0.condition != nil } }
+
+    static func evaluate(_ list: [Compiled], _ attributes: JSON) -> [String] {
+        var result: [String] = []
+        var doneGroups: [String] = []
+        for s in list {
+            guard let condition = s.condition else { continue }
+            if let group = s.group, doneGroups.contains(group) { continue }
+            if condition.evaluate(attributes) {
+                result.append(s.id)
+                if let group = s.group { doneGroups.append(group) }
+            }
+        }
+        return result
+    }
+}
+
+extension SegmentCatalog {
+    /// The default catalogue, compiled. Its conditions are ours; the catalogue tests fail if one does not compile.
+    public static let standard: SegmentCatalog = (try? SegmentCatalog(defaultDefinitions)) ?? SegmentCatalog(empty: ())
+
+    init(empty: Void) {
+        definitions = []
+        member = []
+        request = []
+    }
+
+    /// The default catalogue, installed in every new database. Ids are stable: rules and reports refer to them.
+    public static let defaultDefinitions: [SegmentDefinition] = {
+        func json(_ text: String) -> JSON {
+            // These literals are ours and valid; a typo fails every test that builds a snapshot.
+            (try? JSONParser.parse(text)) ?? .object(["$invalid": .string(text)])
+        }
+        var d: [SegmentDefinition] = [
+            .init(id: "prospect", description: "No known member, or no consent to personalization", scope: .request, condition: nil),
+            .init(id: "lost", description: "Subscription cancelled, or last activity more than 365 days ago", scope: .member,
+                  group: "lifecycle", position: 1,
+                  condition: json(#"{"$or":[{"subscription":"cancelled"},{"daysSinceLastActivity":{"$gt":365}}]}"#)),
+            .init(id: "at-risk", description: "A complaint or a contact rated 2 or lower in the last 60 days", scope: .member,
+                  group: "lifecycle", position: 2,
+                  condition: json(#"{"daysSinceNegativeService":{"$exists":true,"$lte":60}}"#)),
+            .init(id: "dormant", description: "Last activity 90 to 365 days ago", scope: .member, group: "lifecycle", position: 3,
+                  condition: json(#"{"daysSinceLastActivity":{"$gte":90,"$lte":365}}"#)),
+            .init(id: "new-member", description: "Joined in the last 30 days, or no order yet", scope: .member,
+                  group: "lifecycle", position: 4,
+                  condition: json(#"{"$or":[{"daysSinceJoined":{"$lte":30}},{"orderCount":0}]}"#)),
+            .init(id: "active", description: "Every other member", scope: .member, group: "lifecycle", position: 5,
+                  condition: json("{}")),
+            .init(id: "birthday", description: "Birthday within 3 days either side", scope: .member, position: 20,
+                  condition: json(#"{"birthdayDistance":{"$exists":true,"$lte":3}}"#)),
+            .init(id: "milestone:5th-order", description: "Exactly 4 orders so far: the next is the 5th", scope: .member,
+                  position: 21, condition: json(#"{"orderCount":4}"#)),
+            .init(id: "campaign:*", description: "Came in through a known campaign", scope: .request, condition: nil),
+            .init(id: "interest:*", description: "Viewed this category recently", scope: .request, condition: nil),
+            .init(id: "cart-abandoner", description: "Has items in the cart", scope: .request, position: 30,
+                  condition: json(#"{"cart.items":{"$gt":0}}"#)),
+            .init(id: "device:mobile", description: "On a mobile device", scope: .request, position: 31,
+                  condition: json(#"{"device":"mobile"}"#)),
+        ]
+        for (i, tier) in Tier.allCases.enumerated() {
+            d.append(.init(id: "tier:\(tier.rawValue)", description: "Loyalty tier \(tier.rawValue)", scope: .member,
+                           position: 10 + i, condition: .object(["tier": .string(tier.rawValue)])))
+        }
+        for (i, name) in RFMScore.segmentNames.enumerated() {
+            d.append(.init(id: "rfm:\(name)", description: "RFM segment \(name)", scope: .member, group: "rfm", position: i,
+                           condition: .object(["rfm.segment": .string(name)])))
+        }
+        return d
+    }()
+}
