@@ -16,7 +16,7 @@ final class TestServer {
     var port: Int { server.port }
     var database: String { server.configuration.database }
 
-    init(refreshMilliseconds: Int = 250) throws {
+    init(refreshMilliseconds: Int = 250, rebuildSeconds: Int = 3_600) throws {
         directory = NSTemporaryDirectory() + "etalage-app-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -25,6 +25,7 @@ final class TestServer {
         configuration.fixtures = repositoryRoot + "/Fixtures"
         configuration.templates = repositoryRoot + "/Templates"
         configuration.refreshIntervalMilliseconds = refreshMilliseconds
+        configuration.rebuildIntervalSeconds = rebuildSeconds
         server = try EtalageServer(configuration: configuration, log: { line in if ProcessInfo.processInfo.environment["ETALAGE_TEST_LOG"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
         try server.start()
     }

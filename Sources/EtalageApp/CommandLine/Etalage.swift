@@ -12,12 +12,16 @@ public enum Etalage {
           etalage serve [--host H] [--port N] [--db PATH] [--fixtures DIR] [--templates DIR]
                         [--refresh-interval MS] [--rebuild-interval S]
           etalage import --db PATH [--members FILE] [--orders FILE] [--events FILE]
+          etalage segments [--db PATH] [--json]
+          etalage bench snapshot|decide [--db PATH] ...
           etalage <command> --help
 
         Commands:
           serve    Answer POST /v1/decisions over HTTP. Creates the database from Fixtures/ and Templates/
                    when it does not exist.
           import   Load CRM data (members, orders, service events) from CSV into a database.
+          segments List the segment catalogue with the members each segment reaches.
+          bench    Measure snapshot builds, refreshes and decisions on this machine.
         """
 
     static let serveHelp = """
@@ -67,11 +71,18 @@ public enum Etalage {
             case "import":
                 if rest.contains("--help") || rest.contains("-h") { print(importHelp); return 0 }
                 return try importCommand(try Arguments(rest, options: ["db", "members", "orders", "events"]))
+            case "segments":
+                if rest.contains("--help") || rest.contains("-h") { print(SegmentsCommand.help); return 0 }
+                return try SegmentsCommand.run(rest, environment: environment)
+            case "bench":
+                if rest.contains("--help") || rest.contains("-h") { print(BenchCommand.help); return 0 }
+                return try BenchCommand.run(rest)
             default:
                 throw UsageError("unknown command '\(command)'")
             }
         } catch let error as UsageError {
-            printError("etalage: \(error.message)\nRun 'etalage \(command == "serve" || command == "import" ? command + " " : "")--help' for usage.")
+            let known = ["serve", "import", "segments", "fixtures", "bench"].contains(command)
+            printError("etalage: \(error.message)\nRun 'etalage \(known ? command + " " : "")--help' for usage.")
             return 2
         } catch {
             printError("etalage: \(error)")

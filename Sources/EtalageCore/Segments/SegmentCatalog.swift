@@ -50,7 +50,11 @@ public struct SegmentCatalog: Sendable {
 
     /// Compiles every condition strictly; the first bad definition throws, naming the segment.
     public init(_ definitions: [SegmentDefinition]) throws(SegmentError) {
-        let ordered = definitions.sorted { ($0.group ?? "", $0.position, $0.id) < ($1.group ?? "", $1.position, $1.id) }
+        // Lifecycle first, then ungrouped segments, then other groups; by position within each.
+        func rank(_ d: SegmentDefinition) -> Int { d.group == "lifecycle" ? 0 : d.group == nil ? 1 : 2 }
+        let ordered = definitions.sorted {
+            (rank($0), $0.group ?? "", $0.position, $0.id) < (rank($1), $1.group ?? "", $1.position, $1.id)
+        }
         var member: [Compiled] = [], request: [Compiled] = []
         for d in ordered {
             var condition: Condition?
@@ -62,8 +66,6 @@ public struct SegmentCatalog: Sendable {
             let compiled = Compiled(id: d.id, group: d.group, condition: condition)
             if d.scope == .member { member.append(compiled) } else { request.append(compiled) }
         }
-        // Lifecycle first, so a member's first segment is the lifecycle stage.
-        member.sort { ($0.group == "lifecycle" ? 0 : 1) < ($1.group == "lifecycle" ? 0 : 1) }
         self.definitions = ordered
         self.member = member
         self.request = request
@@ -119,7 +121,8 @@ extension SegmentCatalog {
             (try? JSONParser.parse(text)) ?? .object(["$invalid": .string(text)])
         }
         var d: [SegmentDefinition] = [
-            .init(id: "prospect", description: "No known member, or no consent to personalization", scope: .request, condition: nil),
+            .init(id: "prospect", description: "No known member, or no consent to personalization", scope: .request,
+                  group: "lifecycle", position: 0, condition: nil),
             .init(id: "lost", description: "Subscription cancelled, or last activity more than 365 days ago", scope: .member,
                   group: "lifecycle", position: 1,
                   condition: json(#"{"$or":[{"subscription":"cancelled"},{"daysSinceLastActivity":{"$gt":365}}]}"#)),
@@ -154,4 +157,25 @@ extension SegmentCatalog {
         }
         return d
     }()
+}
+
+/// How many members each member-scope segment reaches in a snapshot.
+public struct SegmentReach: Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var scope: SegmentDefinition.Scope
+    /// Members in the segment; nil for request-scope segments, which depend on each visit.
+    public var members: Int?
+
+    /// Reach of every catalogue segment, in catalogue order.
+    public static func count(in snapshot: Snapshot) -> [SegmentReach] {
+        var counts: [String: Int] = [:]
+        snapshot.members.forEach { profile in
+            for id in profile.segments { counts[id, default: 0] += 1 }
+        }
+        return snapshot.segments.definitions.map { d in
+            SegmentReach(id: d.id, description: d.description, scope: d.scope,
+                         members: d.scope == .member ? counts[d.id, default: 0] : nil)
+        }
+    }
 }
