@@ -56,7 +56,7 @@ final class SnapshotBuilderTests: XCTestCase {
             INSERT INTO settings VALUES ('tier.gold.points', '1000');
             INSERT INTO content VALUES ('greeting', 'default', 'en', 'text: Hi {{firstName}}', '2026-01-01');
             INSERT INTO content VALUES ('greeting', 'broken', 'en', 'text: {{#open}}', '2026-01-01');
-            INSERT INTO rules VALUES ('r', 'greeting', 1, NULL, 'default', 'live');
+            INSERT INTO rules (id, slot, priority, segment, template_id, status) VALUES ('r', 'greeting', 1, NULL, 'default', 'live');
             """)
         let result = try SnapshotBuilder().build(from: db, now: noon(fixtureAnchor))
         let ann = try XCTUnwrap(result.snapshot.members["A"])

@@ -13,6 +13,7 @@ public enum Etalage {
                         [--refresh-interval MS] [--rebuild-interval S]
           etalage import --db PATH [--members FILE] [--orders FILE] [--events FILE]
           etalage segments [--db PATH] [--json]
+          etalage rules check [--db PATH]
           etalage bench snapshot|decide [--db PATH] ...
           etalage <command> --help
 
@@ -21,6 +22,7 @@ public enum Etalage {
                    when it does not exist.
           import   Load CRM data (members, orders, service events) from CSV into a database.
           segments List the segment catalogue with the members each segment reaches.
+          rules    Check the rules: ones that can never win, missing templates, content that can be empty.
           bench    Measure snapshot builds, refreshes and decisions on this machine.
         """
 
@@ -74,6 +76,9 @@ public enum Etalage {
             case "segments":
                 if rest.contains("--help") || rest.contains("-h") { print(SegmentsCommand.help); return 0 }
                 return try SegmentsCommand.run(rest, environment: environment)
+            case "rules":
+                if rest.contains("--help") || rest.contains("-h") { print(RulesCommand.help); return 0 }
+                return try RulesCommand.run(rest, environment: environment)
             case "bench":
                 if rest.contains("--help") || rest.contains("-h") { print(BenchCommand.help); return 0 }
                 return try BenchCommand.run(rest)
@@ -81,7 +86,7 @@ public enum Etalage {
                 throw UsageError("unknown command '\(command)'")
             }
         } catch let error as UsageError {
-            let known = ["serve", "import", "segments", "fixtures", "bench"].contains(command)
+            let known = ["serve", "import", "segments", "fixtures", "bench", "rules"].contains(command)
             printError("etalage: \(error.message)\nRun 'etalage \(known ? command + " " : "")--help' for usage.")
             return 2
         } catch {

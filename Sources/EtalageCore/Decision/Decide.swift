@@ -28,10 +28,41 @@ public struct Decision: Sendable, Equatable {
     public var asOf: String
     /// The language the content is in.
     public var language: String
+    /// Why each slot got its content, when the caller asked for a trace.
+    public var trace: [SlotTrace]?
+}
+
+/// How one slot was decided: every rule considered, in priority order, with why it matched or not.
+public struct SlotTrace: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var rule: String
+        public var priority: Int
+        public var outcome: String
+    }
+
+    public var slot: Slot
+    public var steps: [Step]
+    /// The template shown, and the rule that chose it (nil: the slot's default template).
+    public var templateId: String
+    public var ruleId: String?
+}
+
+/// Options for one decision.
+public struct DecideOptions: Sendable {
+    /// The time schedules are checked against, in seconds since the epoch; nil: the snapshot's time.
+    public var now: Double?
+    /// Record every rule considered per slot.
+    public var trace = false
+
+    public init(now: Double? = nil, trace: Bool = false) {
+        self.now = now
+        self.trace = trace
+    }
 }
 
 /// Chooses the homepage for one visitor. Pure: the same context, snapshot and id give the same decision.
-public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: String) -> Decision {
+public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: String,
+                   options: DecideOptions = DecideOptions()) -> Decision {
     var reasons: [String] = []
     var segments: [String] = []
 
@@ -79,13 +110,45 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
 
     let language = chooseLanguage(context, profile: profile, snapshot: snapshot)
     let variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
+    var ruleInput = RuleInput(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
+    let now = options.now ?? snapshot.asOf
+    var traces: [SlotTrace]? = options.trace ? [] : nil
 
     func fill(_ slot: Slot) -> SlotContent {
-        choose(slot, segments: segments, language: language, variables: variables, snapshot: snapshot)
+        choose(slot, input: &ruleInput, language: language, variables: variables, snapshot: snapshot, now: now, trace: &traces)
     }
-    return Decision(decisionId: decisionId, variant: fill(.variant).templateId, greeting: fill(.greeting),
+    let variant = fill(.variant).templateId
+    return Decision(decisionId: decisionId, variant: variant, greeting: fill(.greeting),
                     banner: fill(.banner), cta: fill(.cta), segments: segments, reasons: reasons,
-                    asOf: snapshot.asOfText, language: language)
+                    asOf: snapshot.asOfText, language: language, trace: traces)
+}
+
+/// What rule conditions see: `{"segments": [...], "member": {...}, "request": {...}}`, built only when a rule
+/// with a condition is reached.
+struct RuleInput {
+    let segments: [String]
+    let profile: MemberProfile?
+    let context: DecisionContext
+    let browsingAllowed: Bool
+    private var built: JSON?
+
+    init(segments: [String], profile: MemberProfile?, context: DecisionContext, browsingAllowed: Bool) {
+        self.segments = segments
+        self.profile = profile
+        self.context = context
+        self.browsingAllowed = browsingAllowed
+    }
+
+    mutating func attributes() -> JSON {
+        if let built { return built }
+        let json = JSON.object([
+            "segments": .array(segments.map(JSON.string)),
+            "member": profile?.attributes ?? .null,
+            "request": context.attributes(browsingAllowed: browsingAllowed),
+        ])
+        built = json
+        return json
+    }
 }
 
 /// The request's language when we have content in it, else the member's, else the default.
@@ -101,21 +164,36 @@ func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapsho
     return snapshot.settings.defaultLanguage
 }
 
-/// The first rule (highest priority) whose segment the visitor is in and whose template exists wins.
+/// The first rule (highest priority) that is active, matches, and whose template exists wins.
 /// A field that renders empty takes the default template's field, so no slot shows an empty link or title.
-func choose(_ slot: Slot, segments: [String], language: String, variables: JSON, snapshot: Snapshot) -> SlotContent {
+func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: JSON, snapshot: Snapshot, now: Double,
+            trace: inout [SlotTrace]?) -> SlotContent {
     var chosen: (ContentTemplate, String?)?
+    var steps: [SlotTrace.Step] = []
     for rule in snapshot.rules[slot] ?? [] {
-        if let segment = rule.segment, !Rule.matches(segment, segments) { continue }
-        if let template = snapshot.template(slot, id: rule.templateId, language: language) {
+        let outcome: String?
+        if !rule.isActive(at: now) {
+            outcome = rule.status == .draft ? "draft" : "out of schedule"
+        } else if let segment = rule.segment, !Rule.matches(segment, input.segments) {
+            outcome = "not in segment \(segment)"
+        } else if let condition = rule.condition, !condition.evaluate(input.attributes()) {
+            outcome = "condition not met"
+        } else if let template = snapshot.template(slot, id: rule.templateId, language: language) {
             chosen = (template, rule.id)
-            break
+            outcome = nil
+        } else {
+            outcome = "no template '\(rule.templateId)' in \(language) or the default language"
         }
+        if trace != nil { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome ?? "matched: wins")) }
+        if chosen != nil { break }
     }
     let fallback = snapshot.template(slot, id: Snapshot.defaultTemplateId, language: language)
-    guard let (template, ruleId) = chosen ?? fallback.map({ ($0, nil) }) else {
+    let picked = chosen ?? fallback.map { ($0, nil) }
+    trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.0.id ?? Snapshot.defaultTemplateId, ruleId: picked?.1))
+    guard let (template, ruleId) = picked else {
         return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
     }
+    guard slot != .variant else { return SlotContent(templateId: template.id, ruleId: ruleId, fields: []) }
     var fields: [SlotContent.Field] = []
     fields.reserveCapacity(template.fields.count)
     for (name, field) in template.fields {

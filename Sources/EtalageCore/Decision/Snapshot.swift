@@ -1,32 +1,3 @@
-/// A rule picks a slot's template for visitors in a segment. Higher priority wins; a rule without a segment
-/// matches everyone, so a slot's lowest-priority catch-all rule is its default.
-public struct Rule: Sendable, Equatable {
-    public var id: String
-    public var slot: Slot
-    public var priority: Int
-    /// The segment a visitor must be in, or nil for everyone. `prefix:*` matches any segment starting with `prefix:`
-    /// (`interest:*` is any browsed category).
-    public var segment: String?
-    public var templateId: String
-
-    public init(id: String, slot: Slot, priority: Int, segment: String?, templateId: String) {
-        self.id = id
-        self.slot = slot
-        self.priority = priority
-        self.segment = segment
-        self.templateId = templateId
-    }
-
-    /// Whether `pattern` (a segment id, or `prefix:*`) matches one of `segments`.
-    public static func matches(_ pattern: String, _ segments: [String]) -> Bool {
-        if pattern.hasSuffix(":*") {
-            let prefix = pattern.dropLast()
-            return segments.contains { $0.hasPrefix(prefix) }
-        }
-        return segments.contains(pattern)
-    }
-}
-
 /// The marketers' side of a snapshot: content, rules, campaigns. Rebuilt only when one of them changes.
 public struct ContentCatalog: Sendable {
     struct TemplateKey: Hashable {

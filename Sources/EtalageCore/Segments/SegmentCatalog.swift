@@ -81,6 +81,14 @@ public struct SegmentCatalog: Sendable {
         Self.evaluate(request, attributes)
     }
 
+    /// Whether a rule may refer to `segment`: a catalogue id, a family pattern (`interest:*`), or a member of a
+    /// family (`interest:running-shoes`).
+    public func knows(_ segment: String) -> Bool {
+        definitions.contains { d in
+            d.id == segment || (d.id.hasSuffix(":*") && segment.hasPrefix(d.id.dropLast()) && segment.count > d.id.count - 1)
+        }
+    }
+
     /// Fills in a member's RFM scores and segments.
     public func assign(_ profile: inout MemberProfile, cuts: RFMCuts) {
         profile.rfm = cuts.score(profile)

@@ -94,6 +94,13 @@ public enum Migrations {
                 try db.run(SegmentSQL.upsert, SegmentSQL.values(d))
             }
         },
+        // 3: rule conditions and schedules. Times are ISO 8601; without an offset they are local to `timezone`.
+        .sql("""
+        ALTER TABLE rules ADD COLUMN condition TEXT CHECK (condition IS NULL OR json_valid(condition));
+        ALTER TABLE rules ADD COLUMN starts_at TEXT;
+        ALTER TABLE rules ADD COLUMN ends_at TEXT;
+        ALTER TABLE rules ADD COLUMN timezone TEXT;
+        """),
     ]
 
     /// The schema version a fully migrated database has.

@@ -110,14 +110,19 @@ public enum DefaultDatabase {
     }
 
     static func importRules(_ db: SQLiteConnection, _ path: String) throws {
-        let columns = ["id", "slot", "priority", "segment", "template", "status"]
+        let columns = ["id", "slot", "priority", "segment", "template", "status", "condition", "starts_at", "ends_at", "timezone"]
         for record in try rows(path, columns: columns) {
-            let f = record.fields
-            guard Slot(rawValue: f[1]) != nil else { throw SeedError("\(path):\(record.line): unknown slot '\(f[1])'") }
-            guard let priority = Int(f[2]) else { throw SeedError("\(path):\(record.line): priority '\(f[2])' is not a whole number") }
-            guard f[5] == "live" || f[5] == "draft" else { throw SeedError("\(path):\(record.line): status must be live or draft") }
-            try db.run(RuleSQL.upsert, [.text(f[0]), .text(f[1]), .integer(Int64(priority)),
-                                        f[3].isEmpty ? .null : .text(f[3]), .text(f[4]), .text(f[5])])
+            let f = record.fields.map { $0.isEmpty ? nil : $0 }
+            guard let priority = Int(record.fields[2]) else {
+                throw SeedError("\(path):\(record.line): priority '\(record.fields[2])' is not a whole number")
+            }
+            let row = RuleRows.Row(id: record.fields[0], slot: record.fields[1], priority: priority, segment: f[3],
+                                   templateId: record.fields[4], status: record.fields[5], condition: f[6],
+                                   startsAt: f[7], endsAt: f[8], timezone: f[9])
+            do { _ = try RuleRows.rule(row, segments: .standard) } catch {
+                throw SeedError("\(path):\(record.line): \(error)")
+            }
+            try RuleRows.write(db, row)
         }
     }
 

@@ -57,7 +57,7 @@ public struct SnapshotBuilder {
             var warnings: [Warning] = []
             var content = previous.content
             if !tables.isDisjoint(with: ["content", "rules", "campaigns"]) {
-                content = try readContent(db, warnings: &warnings)
+                content = try readContent(db, segments: previous.segments, warnings: &warnings)
             }
             var members = previous.members
             if changedMembers > 0 {
@@ -95,7 +95,7 @@ public struct SnapshotBuilder {
             settings = Settings()
         }
         let catalog = try readSegments(db, warnings: &warnings)
-        let content = try readContent(db, warnings: &warnings)
+        let content = try readContent(db, segments: catalog, warnings: &warnings)
 
         var profiles = try readProfiles(db, today: today, settings: settings, warnings: &warnings,
                                         members: MemberSQL.selectAll, orders: OrderSQL.selectAllByMember,
@@ -153,7 +153,7 @@ public struct SnapshotBuilder {
         }
     }
 
-    func readContent(_ db: SQLiteConnection, warnings: inout [Warning]) throws -> ContentCatalog {
+    func readContent(_ db: SQLiteConnection, segments: SegmentCatalog, warnings: inout [Warning]) throws -> ContentCatalog {
         var templates: [ContentTemplate] = []
         var problems: [Warning] = []
         try db.query(ContentSQL.selectAll) { row in
@@ -166,10 +166,10 @@ public struct SnapshotBuilder {
             }
         }
         var rules: [Rule] = []
-        try db.query(RuleSQL.selectLive) { row in
-            guard let slot = Slot(rawValue: row.string(1)) else { return }
-            rules.append(Rule(id: row.string(0), slot: slot, priority: row.int(2), segment: row.optionalString(3),
-                              templateId: row.string(4)))
+        for row in try RuleRows.read(db) {
+            do { rules.append(try RuleRows.rule(row, segments: segments)) } catch {
+                problems.append(Warning(message: "\(error); left out"))
+            }
         }
         var campaigns: [String: String] = [:]
         try db.query(CampaignSQL.selectAll) { row in campaigns[row.string(0)] = row.string(1) }

@@ -60,11 +60,17 @@ enum ContentSQL {
 
 enum RuleSQL {
     static let upsert = """
-        INSERT INTO rules (id, slot, priority, segment, template_id, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        INSERT INTO rules (id, slot, priority, segment, template_id, status, condition, starts_at, ends_at, timezone)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
         ON CONFLICT (id) DO UPDATE SET slot = excluded.slot, priority = excluded.priority, segment = excluded.segment,
-            template_id = excluded.template_id, status = excluded.status
+            template_id = excluded.template_id, status = excluded.status, condition = excluded.condition,
+            starts_at = excluded.starts_at, ends_at = excluded.ends_at, timezone = excluded.timezone
         """
-    static let selectLive = "SELECT id, slot, priority, segment, template_id FROM rules WHERE status = 'live' ORDER BY slot, priority DESC, id"
+    /// Drafts too: `rules check` and previews read them; decisions skip them.
+    static let selectAll = """
+        SELECT id, slot, priority, segment, template_id, status, condition, starts_at, ends_at, timezone
+        FROM rules ORDER BY slot, priority DESC, id
+        """
 }
 
 enum CampaignSQL {

@@ -1,0 +1,81 @@
+/// A rule picks a slot's template. For each slot the highest-priority live rule that is in schedule and matches
+/// wins; a rule with neither segment nor condition matches everyone, so a slot's lowest catch-all is its default.
+public struct Rule: Sendable {
+    public enum Status: String, Sendable { case draft, live }
+
+    public var id: String
+    public var slot: Slot
+    public var priority: Int
+    /// A segment the visitor must be in, or nil. `prefix:*` matches any segment starting with `prefix:`
+    /// (`interest:*` is any browsed category).
+    public var segment: String?
+    /// A condition over `{"segments": [...], "member": {...}, "request": {...}}`, or nil.
+    public var condition: Condition?
+    /// The condition as written, for reports and the trace.
+    public var conditionJSON: JSON?
+    /// The schedule as instants (seconds since the epoch): shown from `starts` (inclusive) until `ends` (exclusive).
+    public var starts: Double?
+    public var ends: Double?
+    public var templateId: String
+    public var status: Status
+
+    public init(id: String, slot: Slot, priority: Int, segment: String?, condition: JSON? = nil,
+                starts: Double? = nil, ends: Double? = nil, templateId: String, status: Status = .live) throws(RuleError) {
+        self.id = id
+        self.slot = slot
+        self.priority = priority
+        self.segment = segment
+        self.templateId = templateId
+        self.status = status
+        self.starts = starts
+        self.ends = ends
+        self.conditionJSON = condition
+        if let condition {
+            do { self.condition = try Condition(condition) } catch {
+                throw RuleError(rule: id, message: "condition: \(error)")
+            }
+        }
+        if let starts, let ends, ends <= starts {
+            throw RuleError(rule: id, message: "the schedule ends (\(Timestamp.format(ends))) before it starts (\(Timestamp.format(starts)))")
+        }
+    }
+
+    /// A rule from trusted code (tests, defaults); an invalid condition would make it match nobody.
+    public init(id: String, slot: Slot, priority: Int, segment: String?, templateId: String) {
+        self.id = id
+        self.slot = slot
+        self.priority = priority
+        self.segment = segment
+        self.templateId = templateId
+        self.status = .live
+    }
+
+    /// Live and within its schedule at `now`.
+    public func isActive(at now: Double) -> Bool {
+        status == .live && starts.map { now >= $0 } ?? true && ends.map { now < $0 } ?? true
+    }
+
+    /// Neither segment nor condition: matches every visitor.
+    public var isCatchAll: Bool { segment == nil && condition == nil }
+
+    /// Whether `pattern` (a segment id, or `prefix:*`) matches one of `segments`.
+    public static func matches(_ pattern: String, _ segments: [String]) -> Bool {
+        if pattern.hasSuffix(":*") {
+            let prefix = pattern.dropLast()
+            return segments.contains { $0.hasPrefix(prefix) }
+        }
+        return segments.contains(pattern)
+    }
+}
+
+/// A rule that cannot be stored or used.
+public struct RuleError: Error, Sendable, CustomStringConvertible {
+    public var rule: String
+    public var message: String
+    public var description: String { "rule \(rule): \(message)" }
+
+    public init(rule: String, message: String) {
+        self.rule = rule
+        self.message = message
+    }
+}

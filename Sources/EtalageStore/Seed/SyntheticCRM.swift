@@ -1,0 +1,540 @@
+import EtalageCore
+import Foundation
+
+/// A refusal or bad input of the synthetic CRM generator.
+public struct SyntheticCRMError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A realistic, deterministic synthetic CRM for load tests and demos (`etalage fixtures`).
+///
+/// Members get ids `S0000001`, `S0000002`, … (the fixture members are `M…`, so the two never clash), orders
+/// `SO000000001`, … in member order and, within a member, in time order. Every value comes from one xoshiro256**
+/// stream seeded with SplitMix64 from `seed`, with integer arithmetic only (amounts are integer cents, dates whole
+/// days before `today`, distributions are integer tables): the same `members`, `seed` and `today` give byte-identical
+/// rows on every run and platform. Member *k* is the same whatever the total, so a larger run extends a smaller one.
+/// Dates are relative to `today`: generating on another day shifts every date with it.
+///
+/// The distribution, chosen so that every segment is well populated:
+/// - tier follows the points: 200 welcome points plus 1.4 points per euro of kept (not returned) orders, against
+///   the default thresholds (silver 500, gold 1500): about 70% bronze, 22% silver, 8% gold;
+/// - joined over about six years: 5% in the last 30 days, 10% 31–365 days ago, the rest 1–6 years ago;
+/// - subscription 80% active, 12% none, 8% cancelled; 90% consent to personalization, 60% to marketing;
+///   90% have an e-mail address; locales nl-NL 65%, nl-BE 10%, en-GB 25%;
+/// - a birthday for 70%; 3% of those within ±3 days of `today`, so the birthday segment is never empty;
+/// - orders per member heavy-tailed (`orderCountPerMillion`): 10% none, 40.5% one (45% of buyers), then a
+///   power law k^-1.74 up to 120; mean about 5.0. Recent joiners buy less (at most one order per week of membership);
+/// - the last order: recent (1–89 days ago) for 25% of one-time buyers rising to 85% of frequent buyers; the rest
+///   dormant (90–365 days) 45% and lost (over a year) 55%, within the membership; earlier orders between the first
+///   order, soon after joining, and the last;
+/// - amount per order log-normal (σ 0.55) around the category's typical basket, times a member spending level
+///   (70%, 100% or 140%), kept within 10–400 EUR, in whole cents;
+/// - channel per member preference (90%, 65% or 30% online): about 66% online, 34% in store; online orders
+///   07:00–23:59, store orders 09:00–20:59 UTC;
+/// - 15 sport categories by popularity; each member has 1–3 favourites that take 80% of their orders;
+/// - returned: 5% of online orders, 2% of store orders (about 4%);
+/// - service events: 10% of members have 1–3 reviews (after an order) or contacts, 3% a complaint, a third of the
+///   complaints in the last 60 days (at-risk); satisfaction 1–5, high for reviews and contacts, low for complaints,
+///   sometimes empty.
+public struct SyntheticCRM: Sendable {
+    /// What a generation wrote.
+    public struct Summary: Sendable, Equatable {
+        public var members: Int
+        public var orders: Int
+        public var events: Int
+        public var seconds: Double
+    }
+
+    /// Member ids have seven digits.
+    public static let maxMembers = 9_999_999
+
+    public let members: Int
+    public let seed: UInt64
+    public let today: CalendarDay
+
+    public init(members: Int, seed: UInt64, today: CalendarDay) {
+        self.members = members
+        self.seed = seed
+        self.today = today
+    }
+
+    /// Migrates `db`, then writes the synthetic members, their orders and service events in one transaction,
+    /// empties the change feed and runs `ANALYZE`. Refuses a database that already has members: generation is for
+    /// new databases.
+    ///
+    /// During the load foreign-key checks are off (the rows are consistent by construction), `synchronous` is OFF
+    /// and the page cache is 256 MB; the insert triggers of the change feed are dropped and re-created from their
+    /// stored SQL in the same transaction, so no other connection ever sees them missing. The connection's
+    /// settings are restored afterwards. A crash during the load can only lose the load itself.
+    public func generate(into db: SQLiteConnection) throws -> Summary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try checkMemberCount()
+        try Migrations.migrate(db)
+        var summary = try load(into: db)
+        try finish(db)
+        summary.seconds = Self.seconds(clock.now - start)
+        return summary
+    }
+
+    /// Creates a new, serve-able database at `path`: the synthetic CRM, then everything `DefaultDatabase` seeds
+    /// (the 15 fixture members, settings, campaigns, rules, content). Like `DefaultDatabase.createIfMissing`, the
+    /// file is built under a temporary name and renamed into place, so it appears complete or not at all.
+    /// Refuses when `path` exists.
+    public func createDatabase(at path: String, fixtures: String, templates: String) throws -> Summary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try checkMemberCount()
+        if FileManager.default.fileExists(atPath: path) {
+            throw SyntheticCRMError("\(path) already exists; fixtures writes a new database only (remove it or pick another path)")
+        }
+        // Check the inputs before the long part.
+        _ = try DefaultDatabase.anchorDay(fixtures)
+        _ = try TemplateFiles.load(directory: templates)
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw SeedError("cannot create \(path): the directory \(directory) does not exist")
+        }
+        let temporary = path + ".creating-\(getpid())"
+        DefaultDatabase.removeDatabaseFiles(temporary)
+        var summary: Summary
+        do {
+            let db = try SQLiteConnection(path: temporary)
+            try Migrations.migrate(db)
+            summary = try load(into: db)
+            try DefaultDatabase.seed(db, fixtures: fixtures, templates: templates, today: today)
+            try finish(db)
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            DefaultDatabase.removeDatabaseFiles(temporary)
+            throw error
+        }
+        DefaultDatabase.removeDatabaseFiles(temporary, keepMain: true)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            DefaultDatabase.removeDatabaseFiles(temporary)
+            throw SeedError("cannot create \(path): \(reason)")
+        }
+        summary.seconds = Self.seconds(clock.now - start)
+        return summary
+    }
+
+    func checkMemberCount() throws(SyntheticCRMError) {
+        guard (0...Self.maxMembers).contains(members) else {
+            throw SyntheticCRMError("members must be from 0 to \(Self.maxMembers), not \(members)")
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Empties the change feed (a new database needs none of its rows) and gathers statistics for the planner.
+    func finish(_ db: SQLiteConnection) throws {
+        try ChangeFeed.clear(db)
+        try db.execute("ANALYZE")
+    }
+
+    /// The load itself, into a migrated database without members.
+    func load(into db: SQLiteConnection) throws -> Summary {
+        if try db.scalarInt("SELECT count(*) FROM members") ?? 0 > 0 {
+            throw SyntheticCRMError("\(db.path) already has members; synthetic data is generated into new databases only")
+        }
+        // PRAGMAs that change these cannot run inside a transaction: set them around it, and restore.
+        let foreignKeys = try db.scalarInt("PRAGMA foreign_keys") ?? 1
+        let synchronous = try db.scalarInt("PRAGMA synchronous") ?? 1
+        let cacheSize = try db.scalarInt("PRAGMA cache_size") ?? -2_000
+        try db.execute("PRAGMA foreign_keys=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144")
+        defer {
+            try? db.execute("PRAGMA foreign_keys=\(foreignKeys); PRAGMA synchronous=\(synchronous); PRAGMA cache_size=\(cacheSize)")
+        }
+        return try db.writeTransaction {
+            var triggers: [(name: String, sql: String)] = []
+            try db.query("""
+                SELECT name, sql FROM sqlite_master WHERE type = 'trigger'
+                AND tbl_name IN ('members', 'orders', 'service_events') ORDER BY name
+                """) { triggers.append(($0.string(0), $0.string(1))) }
+            for trigger in triggers {
+                try db.execute("DROP TRIGGER \"\(trigger.name.replacingOccurrences(of: "\"", with: "\"\""))\"")
+            }
+            let memberStatement = try db.statement(MemberSQL.upsert)
+            let orderStatement = try db.statement(OrderSQL.upsert)
+            let eventStatement = try db.statement(ServiceEventSQL.upsert)
+            var generator = Generator(seed: seed, today: today)
+            var member = Generator.Member()
+            var orderNumber = 0, eventCount = 0
+            for number in stride(from: 1, through: members, by: 1) {
+                generator.next(number: number, into: &member)
+                let id = SQLiteValue.text(member.id)
+                try memberStatement.run([
+                    id, .text(member.firstName), member.email.map(SQLiteValue.text) ?? .null, .text(member.locale),
+                    .text(member.tier.rawValue), .integer(Int64(member.points)), .text(generator.dayText(member.joinedAgo)),
+                    member.birthday.map { SQLiteValue.text($0.description) } ?? .null, .integer(member.consent ? 1 : 0),
+                    .integer(member.marketing ? 1 : 0), .text(member.subscription.rawValue),
+                ])
+                for order in member.orders {
+                    orderNumber += 1
+                    try orderStatement.run([
+                        .text(Generator.orderId(orderNumber)), id,
+                        .text(generator.timestamp(order.daysAgo, order.second)), .real(Double(order.cents) / 100),
+                        .text(order.online ? "online" : "store"), .text(Generator.categories[order.category].name),
+                        .integer(order.returned ? 1 : 0),
+                    ])
+                }
+                for event in member.events {
+                    try eventStatement.run([
+                        id, .text(generator.timestamp(event.daysAgo, event.second)), .text(event.kind.rawValue),
+                        event.satisfaction.map { SQLiteValue.integer(Int64($0)) } ?? .null,
+                    ])
+                }
+                eventCount += member.events.count
+            }
+            for trigger in triggers { try db.execute(trigger.sql) }
+            return Summary(members: members, orders: orderNumber, events: eventCount, seconds: 0)
+        }
+    }
+}
+
+// MARK: - The generator
+
+extension SyntheticCRM {
+    /// Draws members one by one from the random stream. Integer arithmetic only, so the output is the same everywhere.
+    struct Generator {
+        struct Order {
+            var daysAgo: Int
+            var second: Int
+            var cents: Int
+            var online: Bool
+            var category: Int
+            var returned: Bool
+        }
+
+        struct Event {
+            var daysAgo: Int
+            var second: Int
+            var kind: ServiceFact.Kind
+            var satisfaction: Int?
+        }
+
+        /// One member and its rows; reused from member to member to keep the arrays' storage.
+        struct Member {
+            var id = ""
+            var firstName = ""
+            var email: String?
+            var locale = ""
+            var tier = Tier.bronze
+            var points = 0
+            var joinedAgo = 0
+            var birthday: CalendarDay?
+            var consent = true
+            var marketing = true
+            var subscription = Subscription.active
+            var orders: [Order] = []
+            var events: [Event] = []
+        }
+
+        /// Name, typical basket in cents, popularity weight.
+        static let categories: [(name: String, cents: Int, weight: Int)] = [
+            ("running-shoes", 9_500, 140), ("running-apparel", 4_500, 90), ("sports-socks", 1_500, 80),
+            ("outdoor-jackets", 12_000, 60), ("hiking-boots", 11_000, 55), ("cycling-gear", 6_500, 60),
+            ("swimwear", 3_500, 45), ("yoga-mats", 3_000, 40), ("sports-bras", 3_500, 45),
+            ("fitness-equipment", 5_500, 60), ("football-boots", 8_000, 55), ("tennis-rackets", 9_000, 30),
+            ("ski-wear", 14_000, 25), ("camping-gear", 7_500, 35), ("sports-nutrition", 2_500, 60),
+        ]
+
+        static let firstNames = [
+            "Emma", "Lucas", "Sanne", "Daan", "Julia", "Sem", "Tess", "Noah", "Mila", "Liam", "Sophie", "Finn",
+            "Zoe", "Levi", "Nora", "Milan", "Eva", "Jesse", "Anna", "Thijs", "Lotte", "Bram", "Fleur", "Ruben",
+            "Isa", "Luuk", "Sara", "Max", "Lisa", "Jens", "Femke", "Stijn", "Olivia", "James", "Amelia", "Oliver",
+            "Grace", "Harry", "Chloe", "Jack", "Ella", "George", "Maud", "Thomas", "Roos", "Gijs", "Anouk", "Timo",
+        ]
+
+        /// Orders per member, per million members, for 0, 1, 2, … 120 orders: 10% none, 45% of buyers one, then
+        /// k^-1.74 (fitted to a mean of 5.18, which the cap on recent joiners brings to about 5.0). Sums to 1,000,000.
+        static let orderCountPerMillion: [Int] = [
+            100_000, 405_004, 157_595, 77_815, 47_164, 31_985, 23_288, 17_808, 14_115, 11_499, 9_572, 8_109,
+            6_970, 6_063, 5_329, 4_726, 4_224, 3_801, 3_441, 3_132, 2_865, 2_632, 2_427, 2_246, 2_086, 1_943,
+            1_815, 1_699, 1_595, 1_500, 1_414, 1_336, 1_264, 1_198, 1_138, 1_082, 1_030, 982, 937, 896, 857,
+            821, 788, 756, 726, 698, 672, 648, 624, 602, 581, 562, 543, 525, 509, 493, 477, 463, 449, 436, 423,
+            411, 400, 389, 378, 368, 359, 349, 340, 332, 324, 316, 308, 301, 294, 287, 281, 274, 268, 262, 257,
+            251, 246, 241, 236, 231, 226, 222, 217, 213, 209, 205, 201, 197, 194, 190, 187, 183, 180, 177, 174,
+            171, 168, 165, 163, 160, 157, 155, 152, 150, 147, 145, 143, 141, 139, 136, 134, 132, 130, 129, 127,
+        ]
+
+        /// exp(0.55·Φ⁻¹(i/64)) in thousandths, i = 0…64 (ends at the 0.2% and 99.8% quantiles): a piecewise-linear
+        /// log-normal with median 1000.
+        static let logNormalPerMille: [Int] = [
+            205, 306, 359, 398, 430, 459, 484, 508, 531, 553, 574, 594, 614, 633, 652, 671, 690, 709, 727, 746, 764,
+            783, 802, 820, 839, 858, 878, 897, 917, 937, 958, 979, 1000, 1022, 1044, 1067, 1090, 1114, 1139, 1165,
+            1192, 1219, 1248, 1277, 1308, 1341, 1375, 1411, 1449, 1490, 1533, 1579, 1629, 1683, 1743, 1809, 1883,
+            1967, 2065, 2181, 2325, 2514, 2786, 3269, 4869,
+        ]
+
+        /// Satisfaction 1…5 in percent.
+        static let reviewSatisfaction = [5, 6, 12, 32, 45]
+        static let contactSatisfaction = [6, 8, 16, 35, 35]
+        static let complaintSatisfaction = [45, 30, 15, 7, 3]
+
+        /// The oldest date drawn, in days before today.
+        static let maxDaysAgo = 2_190
+
+        var random: Xoshiro256StarStar
+        let today: CalendarDay
+        let settings = Settings()
+        /// `YYYY-MM-DD` of `today - i`, 10 bytes each, for i = 0…maxDaysAgo.
+        let dayBytes: [UInt8]
+        let categoryWeightTotal: Int
+        let orderCountCumulative: [Int]
+
+        init(seed: UInt64, today: CalendarDay) {
+            random = Xoshiro256StarStar(seed: seed)
+            self.today = today
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity((Self.maxDaysAgo + 1) * 10)
+            for ago in 0...Self.maxDaysAgo { bytes += Array((today + -ago).description.utf8.prefix(10)) }
+            dayBytes = bytes
+            categoryWeightTotal = Self.categories.reduce(0) { $0 + $1.weight }
+            var sum = 0
+            orderCountCumulative = Self.orderCountPerMillion.map { sum += $0; return sum }
+        }
+
+        func dayText(_ daysAgo: Int) -> String {
+            String(unsafeUninitializedCapacity: 10) { buffer in
+                for i in 0..<10 { buffer[i] = dayBytes[daysAgo * 10 + i] }
+                return 10
+            }
+        }
+
+        /// `YYYY-MM-DDTHH:MM:SSZ`, `second` seconds into the day `daysAgo` days before today.
+        func timestamp(_ daysAgo: Int, _ second: Int) -> String {
+            String(unsafeUninitializedCapacity: 20) { buffer in
+                for i in 0..<10 { buffer[i] = dayBytes[daysAgo * 10 + i] }
+                let h = second / 3600, m = second / 60 % 60, s = second % 60
+                buffer[10] = UInt8(ascii: "T")
+                buffer[11] = UInt8(48 + h / 10); buffer[12] = UInt8(48 + h % 10); buffer[13] = UInt8(ascii: ":")
+                buffer[14] = UInt8(48 + m / 10); buffer[15] = UInt8(48 + m % 10); buffer[16] = UInt8(ascii: ":")
+                buffer[17] = UInt8(48 + s / 10); buffer[18] = UInt8(48 + s % 10); buffer[19] = UInt8(ascii: "Z")
+                return 20
+            }
+        }
+
+        /// `prefix` followed by `number` in `width` digits, zero-padded.
+        static func identifier(_ prefix: UInt8, _ number: Int, width: Int, secondPrefix: UInt8? = nil) -> String {
+            let offset = secondPrefix == nil ? 1 : 2
+            return String(unsafeUninitializedCapacity: width + offset) { buffer in
+                buffer[0] = prefix
+                if let secondPrefix { buffer[1] = secondPrefix }
+                var n = number
+                for i in stride(from: width + offset - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(48 + n % 10)
+                    n /= 10
+                }
+                return width + offset
+            }
+        }
+
+        static func memberId(_ number: Int) -> String { identifier(UInt8(ascii: "S"), number, width: 7) }
+        static func orderId(_ number: Int) -> String {
+            identifier(UInt8(ascii: "S"), number, width: 9, secondPrefix: UInt8(ascii: "O"))
+        }
+
+        mutating func uniform(_ n: Int) -> Int { random.uniform(n) }
+        mutating func uniform(_ range: ClosedRange<Int>) -> Int { range.lowerBound + random.uniform(range.count) }
+        mutating func chance(perMille: Int) -> Bool { random.uniform(1_000) < perMille }
+
+        /// An index drawn by `weights` (percentages or any positive weights summing to `total`).
+        mutating func pick(_ weights: [Int], total: Int) -> Int {
+            var r = uniform(total)
+            for (i, w) in weights.enumerated() {
+                if r < w { return i }
+                r -= w
+            }
+            return weights.count - 1
+        }
+
+        mutating func category() -> Int {
+            var r = uniform(categoryWeightTotal)
+            for (i, c) in Self.categories.enumerated() {
+                if r < c.weight { return i }
+                r -= c.weight
+            }
+            return Self.categories.count - 1
+        }
+
+        mutating func orderCount() -> Int {
+            let r = uniform(1_000_000)
+            var lo = 0, hi = orderCountCumulative.count - 1
+            while lo < hi {  // the first count whose cumulative share exceeds r
+                let mid = (lo + hi) / 2
+                if orderCountCumulative[mid] > r { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
+        }
+
+        /// The log-normal factor in thousandths, interpolated within one of 64 quantile bins.
+        mutating func logNormalFactor() -> Int {
+            let i = uniform(64)
+            let a = Self.logNormalPerMille[i], b = Self.logNormalPerMille[i + 1]
+            return a + (b - a) * uniform(1_024) / 1_024
+        }
+
+        mutating func birthday() -> CalendarDay {
+            let year = uniform(1950...2005)
+            if chance(perMille: 30) {
+                let (_, month, day) = today.civil
+                let date = CalendarDay(year: year, month: month, day: day)
+                    ?? CalendarDay(year: year, month: month, day: day - 1) ?? today
+                return date + uniform(-3...3)
+            }
+            let first = CalendarDay(year: year, month: 1, day: 1) ?? today
+            return first + uniform(CalendarDay.isLeap(year) ? 366 : 365)
+        }
+
+        mutating func next(number: Int, into m: inout Member) {
+            m.id = Self.memberId(number)
+            let firstName = Self.firstNames[uniform(Self.firstNames.count)]
+            m.firstName = firstName
+            m.email = chance(perMille: 900) ? "\(firstName.lowercased()).\(number)@example.com" : nil
+            let l = uniform(100)
+            m.locale = l < 65 ? "nl-NL" : l < 75 ? "nl-BE" : "en-GB"
+            let j = uniform(1_000)
+            m.joinedAgo = j < 50 ? uniform(0...30) : j < 150 ? uniform(31...365) : uniform(366...Self.maxDaysAgo)
+            let s = uniform(1_000)
+            m.subscription = s < 80 ? .cancelled : s < 200 ? .none : .active
+            m.consent = chance(perMille: 900)
+            m.marketing = chance(perMille: 600)
+            m.birthday = chance(perMille: 700) ? birthday() : nil
+
+            // Orders.
+            m.orders.removeAll(keepingCapacity: true)
+            var count = orderCount()
+            if m.joinedAgo <= 30 { count = min(count, m.joinedAgo == 0 ? 0 : 1 + m.joinedAgo / 7) }
+            let level = [70, 100, 100, 140, 70, 100, 100, 140, 100, 70][uniform(10)]  // 30% / 50% / 20%
+            let onlinePercent = [90, 90, 90, 90, 65, 65, 65, 30, 30, 30][uniform(10)]
+            var favourites: [Int] = [category()]
+            let f = uniform(10)
+            if f >= 4 { favourites.append(category()) }
+            if f >= 8 { favourites.append(category()) }
+            var netCents = 0
+            if count > 0 {
+                let joined = m.joinedAgo
+                let activeShare = min(850, 250 + 40 * (count - 1))
+                var range: ClosedRange<Int>
+                if chance(perMille: activeShare) { range = 1...89 }
+                else if chance(perMille: 450) { range = 90...365 }
+                else { range = 366...Self.maxDaysAgo }
+                if range.lowerBound > joined { range = 1...min(89, joined) }
+                else { range = range.lowerBound...min(range.upperBound, joined) }
+                let last = uniform(range)
+                let first = count == 1 ? last : joined - uniform((joined - last) / 3 + 1)
+                for i in 0..<count {
+                    let daysAgo = i == 0 ? last : i == 1 ? first : uniform(last...first)
+                    let online = uniform(100) < onlinePercent
+                    let second = online ? uniform(7 * 3_600...(24 * 3_600 - 1)) : uniform(9 * 3_600...(21 * 3_600 - 1))
+                    let category: Int
+                    if chance(perMille: 800) {
+                        let k = uniform(favourites.count + 1)  // the first favourite counts twice
+                        category = favourites[k == favourites.count ? 0 : k]
+                    } else {
+                        category = self.category()
+                    }
+                    let typical = Self.categories[category].cents * level / 100
+                    let cents = min(40_000, max(1_000, typical * logNormalFactor() / 1_000))
+                    let returned = chance(perMille: online ? 50 : 20)
+                    if !returned { netCents += cents }
+                    m.orders.append(Order(daysAgo: daysAgo, second: second, cents: cents, online: online,
+                                          category: category, returned: returned))
+                }
+                // Oldest first, so order ids follow time within a member.
+                m.orders.sort { $0.daysAgo != $1.daysAgo ? $0.daysAgo > $1.daysAgo : $0.second < $1.second }
+            }
+            m.points = 200 + 14 * netCents / 1_000  // 200 welcome points, 1.4 per euro kept
+            let silver = settings.tierThresholds[.silver] ?? 500, gold = settings.tierThresholds[.gold] ?? 1_500
+            m.tier = m.points >= gold ? .gold : m.points >= silver ? .silver : .bronze
+
+            // Service events.
+            m.events.removeAll(keepingCapacity: true)
+            if m.joinedAgo > 0 {
+                let span = m.joinedAgo
+                if chance(perMille: 100) {
+                    let n = 1 + (chance(perMille: 250) ? 1 : 0) + (chance(perMille: 100) ? 1 : 0)
+                    for _ in 0..<n {
+                        if !m.orders.isEmpty, chance(perMille: 600) {
+                            let order = m.orders[uniform(m.orders.count)]
+                            addEvent(&m, daysAgo: max(1, order.daysAgo - uniform(2...14)), kind: .review,
+                                     satisfaction: 1 + pick(Self.reviewSatisfaction, total: 100))
+                        } else {
+                            let satisfaction = chance(perMille: 200) ? nil : 1 + pick(Self.contactSatisfaction, total: 100)
+                            addEvent(&m, daysAgo: uniform(1...span), kind: .contact, satisfaction: satisfaction)
+                        }
+                    }
+                }
+                if chance(perMille: 30) {
+                    let daysAgo = chance(perMille: 350) ? uniform(1...min(60, span)) : uniform(1...span)
+                    let satisfaction = chance(perMille: 400) ? nil : 1 + pick(Self.complaintSatisfaction, total: 100)
+                    addEvent(&m, daysAgo: daysAgo, kind: .complaint, satisfaction: satisfaction)
+                }
+            }
+        }
+
+        /// Adds an event at office hours, a second later when the member already has one of that kind then
+        /// (events are unique by member, time and kind).
+        mutating func addEvent(_ m: inout Member, daysAgo: Int, kind: ServiceFact.Kind, satisfaction: Int?) {
+            var second = uniform(8 * 3_600...(20 * 3_600 - 1))
+            while m.events.contains(where: { $0.daysAgo == daysAgo && $0.second == second && $0.kind == kind }) { second += 1 }
+            m.events.append(Event(daysAgo: daysAgo, second: second, kind: kind, satisfaction: satisfaction))
+        }
+    }
+}
+
+// MARK: - Random numbers
+
+/// SplitMix64 (Steele, Lea, Flood 2014; https://prng.di.unimi.it/splitmix64.c): seeds xoshiro.
+struct SplitMix64 {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// xoshiro256** (Blackman, Vigna 2018; https://prng.di.unimi.it/xoshiro256starstar.c). Not cryptographic; fast and
+/// identical on every platform. Swift's own `random(in:using:)` is not used: its algorithm is not a stable contract.
+struct Xoshiro256StarStar {
+    var s: (UInt64, UInt64, UInt64, UInt64)
+
+    init(seed: UInt64) {
+        var seeder = SplitMix64(state: seed)
+        s = (seeder.next(), seeder.next(), seeder.next(), seeder.next())
+    }
+
+    init(state: (UInt64, UInt64, UInt64, UInt64)) { s = state }
+
+    @inline(__always)
+    static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    mutating func next() -> UInt64 {
+        let result = Self.rotl(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = Self.rotl(s.3, 45)
+        return result
+    }
+
+    /// A number in 0..<n (n > 0) by multiply-high (Lemire 2019); the bias is below n/2^64, far below notice here.
+    mutating func uniform(_ n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        return Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
+    }
+}
