@@ -101,6 +101,48 @@ public enum Migrations {
         ALTER TABLE rules ADD COLUMN ends_at TEXT;
         ALTER TABLE rules ADD COLUMN timezone TEXT;
         """),
+        // 4: experiments, and the events that measure them. `exposures` is what decisions showed; `events` is what
+        // the page reports back (impressions, clicks, conversions), joined to exposures by decision id.
+        .sql("""
+        CREATE TABLE experiments (
+            key TEXT PRIMARY KEY NOT NULL,
+            slot TEXT NOT NULL CHECK (slot IN ('variant', 'greeting', 'banner', 'cta')),
+            variants TEXT NOT NULL CHECK (json_valid(variants)),
+            coverage REAL NOT NULL DEFAULT 1 CHECK (coverage >= 0 AND coverage <= 1),
+            condition TEXT CHECK (condition IS NULL OR json_valid(condition)),
+            namespace TEXT,
+            namespace_start REAL,
+            namespace_end REAL,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'running', 'stopped')),
+            starts_at TEXT,
+            ends_at TEXT,
+            seed TEXT,
+            created_at TEXT NOT NULL,
+            stopped_at TEXT
+        ) STRICT;
+        CREATE TABLE exposures (
+            decision_id TEXT NOT NULL,
+            visitor_id TEXT NOT NULL,
+            experiment TEXT NOT NULL,
+            variant TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (decision_id, experiment)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX exposures_by_experiment ON exposures(experiment, variant, visitor_id);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL CHECK (type IN ('impression', 'click', 'conversion')),
+            decision_id TEXT NOT NULL,
+            visitor_id TEXT NOT NULL,
+            value REAL,
+            at REAL NOT NULL,
+            received_at REAL NOT NULL
+        ) STRICT;
+        CREATE INDEX events_by_decision ON events(decision_id);
+        CREATE TRIGGER experiments_changed_insert AFTER INSERT ON experiments BEGIN INSERT INTO changes (tbl) VALUES ('experiments'); END;
+        CREATE TRIGGER experiments_changed_update AFTER UPDATE ON experiments BEGIN INSERT INTO changes (tbl) VALUES ('experiments'); END;
+        CREATE TRIGGER experiments_changed_delete AFTER DELETE ON experiments BEGIN INSERT INTO changes (tbl) VALUES ('experiments'); END;
+        """),
     ]
 
     /// The schema version a fully migrated database has.
