@@ -105,8 +105,8 @@ enum BenchCommand {
                                                    now: Date().timeIntervalSince1970).snapshot
         let bodies = sampleContexts(snapshot, count: 4_096).map(\.body)
         let parser = JSONParser(maxDepth: 32)
-        // Reference: parsing alone, measured in the same run.
-        var parseOnly: [UInt64] = []
+        // Reference: parsing alone, measured in the same run; and each stage on its own.
+        var parseOnly: [UInt64] = [], contextOnly: [UInt64] = [], decideOnly: [UInt64] = [], serializeOnly: [UInt64] = []
         var full: [UInt64] = []
         let deadline = now() + UInt64(seconds * 1e9)
         var i = 0
@@ -115,8 +115,18 @@ enum BenchCommand {
             let body = bodies[i % bodies.count]
             i += 1
             var t = now()
-            if let json = try? parser.parse(body) { sink &+= json.isNull ? 0 : 1 }
-            parseOnly.append(now() - t)
+            guard let json = try? parser.parse(body) else { continue }
+            var t2 = now()
+            parseOnly.append(t2 - t)
+            guard let context = try? DecisionContext(json: json) else { continue }
+            t = now()
+            contextOnly.append(t - t2)
+            let decision = decide(context, snapshot: snapshot, decisionId: "0123456789abcdef0123456789abcdef")
+            t2 = now()
+            decideOnly.append(t2 - t)
+            sink &+= DecisionResponse.body(decision).count
+            serializeOnly.append(now() - t2)
+
             t = now()
             if let json = try? parser.parse(body), let context = try? DecisionContext(json: json) {
                 let decision = decide(context, snapshot: snapshot, decisionId: "0123456789abcdef0123456789abcdef")
@@ -127,8 +137,11 @@ enum BenchCommand {
         let p = percentiles(full), q = percentiles(parseOnly)
         print("decisions:             \(full.count) over \(bodies.count) contexts from \(snapshot.members.count) members")
         print(String(format: "parse+decide+render+serialize: p50 %.2f µs  p99 %.2f µs", p.p50, p.p99))
-        print(String(format: "parse alone (reference):       p50 %.2f µs  p99 %.2f µs", q.p50, q.p99))
-        print(String(format: "ratio p50 full/parse:          %.2f", p.p50 / max(q.p50, 0.001)))
+        for (name, samples) in [("  parse JSON", parseOnly), ("  read context", contextOnly), ("  decide+render", decideOnly), ("  serialize", serializeOnly)] {
+            let s = percentiles(samples)
+            print(String(format: "%@ %@p50 %.2f µs  p99 %.2f µs", name, String(repeating: " ", count: 30 - name.count), s.p50, s.p99))
+        }
+        print(String(format: "ratio p50 full/parse (reference): %.2f", p.p50 / max(q.p50, 0.001)))
         if sink == 42 { print("") }
         return 0
     }

@@ -12,6 +12,7 @@ public enum Etalage {
           etalage serve [--host H] [--port N] [--db PATH] [--fixtures DIR] [--templates DIR]
                         [--refresh-interval MS] [--rebuild-interval S]
           etalage import --db PATH [--members FILE] [--orders FILE] [--events FILE]
+          etalage templates lint|import|export [--dir DIR] [--db PATH] [--prune]
           etalage segments [--db PATH] [--json]
           etalage rules check [--db PATH]
           etalage bench snapshot|decide [--db PATH] ...
@@ -21,6 +22,7 @@ public enum Etalage {
           serve    Answer POST /v1/decisions over HTTP. Creates the database from Fixtures/ and Templates/
                    when it does not exist.
           import   Load CRM data (members, orders, service events) from CSV into a database.
+          templates Check Templates/ (lint), or copy it into (import) or out of (export) the database.
           segments List the segment catalogue with the members each segment reaches.
           rules    Check the rules: ones that can never win, missing templates, content that can be empty.
           bench    Measure snapshot builds, refreshes and decisions on this machine.
@@ -73,6 +75,9 @@ public enum Etalage {
             case "import":
                 if rest.contains("--help") || rest.contains("-h") { print(importHelp); return 0 }
                 return try importCommand(try Arguments(rest, options: ["db", "members", "orders", "events"]))
+            case "templates":
+                if rest.contains("--help") || rest.contains("-h") { print(TemplatesCommand.help); return 0 }
+                return try TemplatesCommand.run(rest, environment: environment)
             case "segments":
                 if rest.contains("--help") || rest.contains("-h") { print(SegmentsCommand.help); return 0 }
                 return try SegmentsCommand.run(rest, environment: environment)
@@ -86,7 +91,7 @@ public enum Etalage {
                 throw UsageError("unknown command '\(command)'")
             }
         } catch let error as UsageError {
-            let known = ["serve", "import", "segments", "fixtures", "bench", "rules"].contains(command)
+            let known = ["serve", "import", "segments", "fixtures", "bench", "rules", "templates", "experiments"].contains(command)
             printError("etalage: \(error.message)\nRun 'etalage \(known ? command + " " : "")--help' for usage.")
             return 2
         } catch {

@@ -1,23 +1,23 @@
 /// A rule picks a slot's template. For each slot the highest-priority live rule that is in schedule and matches
 /// wins; a rule with neither segment nor condition matches everyone, so a slot's lowest catch-all is its default.
-public struct Rule: Sendable {
+public final class Rule: Sendable {
     public enum Status: String, Sendable { case draft, live }
 
-    public var id: String
-    public var slot: Slot
-    public var priority: Int
+    public let id: String
+    public let slot: Slot
+    public let priority: Int
     /// A segment the visitor must be in, or nil. `prefix:*` matches any segment starting with `prefix:`
     /// (`interest:*` is any browsed category).
-    public var segment: String?
+    public let segment: String?
     /// A condition over `{"segments": [...], "member": {...}, "request": {...}}`, or nil.
-    public var condition: Condition?
+    public let condition: Condition?
     /// The condition as written, for reports and the trace.
-    public var conditionJSON: JSON?
+    public let conditionJSON: JSON?
     /// The schedule as instants (seconds since the epoch): shown from `starts` (inclusive) until `ends` (exclusive).
-    public var starts: Double?
-    public var ends: Double?
-    public var templateId: String
-    public var status: Status
+    public let starts: Double?
+    public let ends: Double?
+    public let templateId: String
+    public let status: Status
 
     public init(id: String, slot: Slot, priority: Int, segment: String?, condition: JSON? = nil,
                 starts: Double? = nil, ends: Double? = nil, templateId: String, status: Status = .live) throws(RuleError) {
@@ -34,6 +34,8 @@ public struct Rule: Sendable {
             do { self.condition = try Condition(condition) } catch {
                 throw RuleError(rule: id, message: "condition: \(error)")
             }
+        } else {
+            self.condition = nil
         }
         if let starts, let ends, ends <= starts {
             throw RuleError(rule: id, message: "the schedule ends (\(Timestamp.format(ends))) before it starts (\(Timestamp.format(starts)))")
@@ -48,6 +50,10 @@ public struct Rule: Sendable {
         self.segment = segment
         self.templateId = templateId
         self.status = .live
+        self.condition = nil
+        self.conditionJSON = nil
+        self.starts = nil
+        self.ends = nil
     }
 
     /// Live and within its schedule at `now`.
@@ -58,13 +64,20 @@ public struct Rule: Sendable {
     /// Neither segment nor condition: matches every visitor.
     public var isCatchAll: Bool { segment == nil && condition == nil }
 
-    /// Whether `pattern` (a segment id, or `prefix:*`) matches one of `segments`.
+    /// Whether `pattern` (a segment id, or `prefix:*`) matches one of `segments`. Compares UTF-8 bytes: this runs
+    /// for every rule of every decision.
     public static func matches(_ pattern: String, _ segments: [String]) -> Bool {
-        if pattern.hasSuffix(":*") {
-            let prefix = pattern.dropLast()
-            return segments.contains { $0.hasPrefix(prefix) }
+        let p = pattern.utf8
+        if p.count >= 2, p.last == 0x2A, p[p.index(p.endIndex, offsetBy: -2)] == 0x3A {
+            let prefix = p.dropLast()
+            return segments.contains { $0.utf8.count > prefix.count && $0.utf8.starts(with: prefix) }
         }
         return segments.contains(pattern)
+    }
+
+    func matchesSegment(in segments: [String]) -> Bool {
+        guard let segment else { return true }
+        return Rule.matches(segment, segments)
     }
 }
 

@@ -2,6 +2,16 @@
 public enum Slot: String, Sendable, CaseIterable, Hashable {
     case variant, greeting, banner, cta
 
+    /// 0...3, for arrays indexed by slot.
+    public var index: Int {
+        switch self {
+        case .variant: 0
+        case .greeting: 1
+        case .banner: 2
+        case .cta: 3
+        }
+    }
+
     /// The fields a template for this slot must define, in response order.
     public var fields: [String] {
         switch self {
@@ -43,22 +53,20 @@ public struct TemplateError: Error, Equatable, Sendable, CustomStringConvertible
 /// # Greeting for members we know by name
 /// text: Welkom terug, {{firstName}}!
 /// ```
-public struct ContentTemplate: Sendable {
-    public var slot: Slot
-    public var id: String
-    public var language: String
-    public var source: String
+public final class ContentTemplate: Sendable {
+    public let slot: Slot
+    public let id: String
+    public let language: String
+    public let source: String
     /// Fields in the slot's order, each with its compiled template.
-    public var fields: [(name: String, template: MustacheTemplate)]
+    public let fields: [(name: String, template: MustacheTemplate)]
 
+    /// The field's position in the slot's `fields` order (response order), for direct indexing.
     public init(slot: Slot, id: String, language: String, source: String) throws(TemplateError) {
-        self.slot = slot
-        self.id = id
-        self.language = language
-        self.source = source
         var found: [String: (line: Int, template: MustacheTemplate)] = [:]
         var lineNumber = 0
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so split on both: CRLF files from Windows editors read like LF ones.
+        for line in source.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             let text = line.hasSuffix("\r") ? line.dropLast() : line
             if text.allSatisfy({ $0 == " " || $0 == "\t" }) || text.first == "#" { continue }
@@ -96,6 +104,10 @@ public struct ContentTemplate: Sendable {
             fields.append((name, field.template))
         }
         for name in slot.optionalFields { if let field = found[name] { fields.append((name, field.template)) } }
+        self.slot = slot
+        self.id = id
+        self.language = language
+        self.source = source
         self.fields = fields
     }
 }

@@ -168,9 +168,13 @@ func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapsho
 /// A field that renders empty takes the default template's field, so no slot shows an empty link or title.
 func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: JSON, snapshot: Snapshot, now: Double,
             trace: inout [SlotTrace]?) -> SlotContent {
+    let content = snapshot.content
+    // chooseLanguage only returns languages with content, or the default; both resolve here or give nothing.
+    let languageIndex = content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage)
     var chosen: (ContentTemplate, String?)?
     var steps: [SlotTrace.Step] = []
-    for rule in snapshot.rules[slot] ?? [] {
+    for entry in content.resolved[slot.index] {
+        let rule = entry.rule
         let outcome: String?
         if !rule.isActive(at: now) {
             outcome = rule.status == .draft ? "draft" : "out of schedule"
@@ -178,7 +182,7 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: J
             outcome = "not in segment \(segment)"
         } else if let condition = rule.condition, !condition.evaluate(input.attributes()) {
             outcome = "condition not met"
-        } else if let template = snapshot.template(slot, id: rule.templateId, language: language) {
+        } else if let index = languageIndex, let template = entry.templates[index] {
             chosen = (template, rule.id)
             outcome = nil
         } else {
@@ -187,7 +191,7 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: J
         if trace != nil { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome ?? "matched: wins")) }
         if chosen != nil { break }
     }
-    let fallback = snapshot.template(slot, id: Snapshot.defaultTemplateId, language: language)
+    let fallback = languageIndex.flatMap { content.defaults[slot.index][$0] }
     let picked = chosen ?? fallback.map { ($0, nil) }
     trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.0.id ?? Snapshot.defaultTemplateId, ruleId: picked?.1))
     guard let (template, ruleId) = picked else {
@@ -196,10 +200,11 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: J
     guard slot != .variant else { return SlotContent(templateId: template.id, ruleId: ruleId, fields: []) }
     var fields: [SlotContent.Field] = []
     fields.reserveCapacity(template.fields.count)
-    for (name, field) in template.fields {
+    for (i, (name, field)) in template.fields.enumerated() {
         var value = field.render(variables)
-        if value.allSatisfy({ $0 == " " }), let fallback, let other = fallback.fields.first(where: { $0.name == name }) {
-            value = other.template.render(variables)
+        // Templates of a slot share the field order, so the default's field is at the same index.
+        if value.utf8.allSatisfy({ $0 == 0x20 }), let fallback, i < fallback.fields.count {
+            value = fallback.fields[i].template.render(variables)
         }
         fields.append(SlotContent.Field(name: name, value: value))
     }
@@ -209,7 +214,7 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: J
 /// Template variables for one decision. Member variables are present only for a consenting member.
 enum Variables {
     static func make(context: DecisionContext, profile: MemberProfile?, browsingAllowed: Bool, snapshot: Snapshot) -> JSON {
-        var v: [String: JSON] = [:]
+        var v = [String: JSON](minimumCapacity: 12)
         if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
             v["campaign"] = .string(name)
         }
@@ -239,23 +244,31 @@ enum Variables {
 enum Explain {
     /// "running-shoes" → "running shoes".
     static func words(_ id: String) -> String {
-        String(id.map { $0 == "-" || $0 == "_" ? " " : $0 })
+        var bytes = Array(id.utf8)
+        for i in bytes.indices where bytes[i] == 0x2D || bytes[i] == 0x5F { bytes[i] = 0x20 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// "last order 5 days ago". Plain concatenation: interpolation is measurably slower on the request path.
+    static func lastOrder(_ days: Int) -> String {
+        "last order " + String(days) + (days == 1 ? " day ago" : " days ago")
     }
 
     static func member(_ p: MemberProfile) -> [String] {
-        var reasons = ["\(p.record.tier.rawValue) member"]
+        var reasons: [String] = []
+        reasons.reserveCapacity(5)
+        reasons.append(p.record.tier.rawValue + " member")
         switch p.lifecycle {
         case .prospect, nil: break
         case .lost:
-            reasons.append(p.record.subscription == .cancelled
-                           ? "membership cancelled"
-                           : "last order \(p.daysSinceLastActivity) days ago")
+            reasons.append(p.record.subscription == .cancelled ? "membership cancelled" : lastOrder(p.daysSinceLastActivity))
         case .atRisk: reasons.append("recently contacted customer service unhappy")
-        case .dormant: reasons.append("last order \(p.daysSinceLastActivity) days ago")
+        case .dormant: reasons.append(lastOrder(p.daysSinceLastActivity))
         case .newMember: reasons.append(p.orderCount == 0 ? "new member, no order yet" : "joined recently")
         case .active:
-            if let days = p.daysSinceLastOrder { reasons.append("last order \(days) day\(days == 1 ? "" : "s") ago") }
+            if let days = p.daysSinceLastOrder { reasons.append(lastOrder(days)) }
         }
+        if let category = p.lastCategory, p.lifecycle == .active { reasons.append("you bought " + words(category)) }
         if p.segments.contains("birthday") { reasons.append("birthday this week") }
         if p.segments.contains("milestone:5th-order") { reasons.append("next order is the 5th") }
         if let rfm = p.rfm { reasons.append("RFM \(rfm.segment.replacingOccurrences(of: "-", with: " ")) (\(rfm.code))") }

@@ -6,6 +6,13 @@ public struct ContentCatalog: Sendable {
         var language: String
     }
 
+    /// A rule with its template looked up once per language (index as in `languageList`), so a decision
+    /// resolves templates without hashing.
+    struct ResolvedRule: Sendable {
+        let rule: Rule
+        let templates: [ContentTemplate?]
+    }
+
     let templates: [TemplateKey: ContentTemplate]
     /// Rules per slot, highest priority first.
     public let rules: [Slot: [Rule]]
@@ -13,8 +20,14 @@ public struct ContentCatalog: Sendable {
     public let campaigns: [String: String]
     /// Languages that have content.
     public let languages: Set<String>
+    /// The same, in a fixed order: the index into `ResolvedRule.templates` and `defaults`.
+    let languageList: [String]
+    /// Per slot index, the rules in priority order with their templates resolved.
+    let resolved: [[ResolvedRule]]
+    /// Per slot index and language index, the slot's `default` template.
+    let defaults: [[ContentTemplate?]]
 
-    public init(templates: [ContentTemplate], rules: [Rule], campaigns: [String: String]) {
+    public init(templates: [ContentTemplate], rules: [Rule], campaigns: [String: String], defaultLanguage: String = "nl") {
         var byKey: [TemplateKey: ContentTemplate] = [:]
         var languages: Set<String> = []
         for template in templates {
@@ -28,9 +41,21 @@ public struct ContentCatalog: Sendable {
         for slot in bySlot.keys { bySlot[slot]?.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id } }
         self.rules = bySlot
         self.campaigns = campaigns
+        let list = languages.sorted()
+        self.languageList = list
+        func lookup(_ slot: Slot, _ id: String, _ language: String) -> ContentTemplate? {
+            byKey[TemplateKey(slot: slot, id: id, language: language)] ?? byKey[TemplateKey(slot: slot, id: id, language: defaultLanguage)]
+        }
+        resolved = Slot.allCases.map { slot in
+            (bySlot[slot] ?? []).map { rule in ResolvedRule(rule: rule, templates: list.map { lookup(slot, rule.templateId, $0) }) }
+        }
+        defaults = Slot.allCases.map { slot in list.map { lookup(slot, Snapshot.defaultTemplateId, $0) } }
     }
 
     public var templateCount: Int { templates.count }
+
+    /// The index of `language` in `languageList`, if there is content in it.
+    func languageIndex(_ language: String) -> Int? { languageList.firstIndex(of: language) }
 }
 
 /// Everything a decision reads, precomputed and immutable. Refresh builds a new snapshot and swaps it in whole.
@@ -91,7 +116,8 @@ extension Snapshot {
             assigned[id] = profile
         }
         self.init(asOf: asOf, members: MemberTable(assigned),
-                  content: ContentCatalog(templates: templates, rules: rules, campaigns: campaigns),
+                  content: ContentCatalog(templates: templates, rules: rules, campaigns: campaigns,
+                                         defaultLanguage: settings.defaultLanguage),
                   settings: settings, segments: segments, rfmCuts: cuts)
     }
 }

@@ -131,7 +131,7 @@ extension DecisionContext {
 extension DecisionContext {
     /// The attributes request-scope segment conditions see. Browsing and cart are left out without consent.
     public func attributes(browsingAllowed: Bool) -> JSON {
-        var a: [String: JSON] = [:]
+        var a = [String: JSON](minimumCapacity: 8)
         if let device { a["device"] = .string(device.lowercased()) }
         if let locale { a["locale"] = .string(locale) }
         var r: [String: JSON] = [:]

@@ -67,11 +67,13 @@ public struct SettingsError: Error, CustomStringConvertible, Sendable {
 public enum Locale {
     /// The lower-case language subtag: "nl-NL" → "nl".
     public static func language(of tag: String) -> String {
-        var result = ""
-        for c in tag.unicodeScalars {
-            if c == "-" || c == "_" { break }
-            result.unicodeScalars.append(c.properties.lowercaseMapping.unicodeScalars.first ?? c)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(3)
+        for c in tag.utf8 {
+            if c == 0x2D || c == 0x5F { break }
+            // Language subtags are ASCII letters (BCP 47); anything else is kept as is and matches no content.
+            bytes.append(c >= 0x41 && c <= 0x5A ? c + 0x20 : c)
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

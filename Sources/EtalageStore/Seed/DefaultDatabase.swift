@@ -60,7 +60,7 @@ public enum DefaultDatabase {
             try importPairs(db, fixtures + "/campaigns.csv", columns: ["id", "name"], sql: CampaignSQL.upsert)
             try importRules(db, fixtures + "/rules.csv")
             let stamp = Timestamp.format(Double(today.daysSinceEpoch) * 86_400)
-            for file in try TemplateFiles.load(directory: templates) {
+            for file in try TemplateFiles.load(directory: templates, policy: try TemplateFiles.policy(db)) {
                 try db.run(ContentSQL.upsert, [.text(file.slot.rawValue), .text(file.id), .text(file.language),
                                                .text(file.source), .text(stamp)])
             }
@@ -128,51 +128,5 @@ public enum DefaultDatabase {
 
     static func removeDatabaseFiles(_ path: String, keepMain: Bool = false) {
         for suffix in keepMain ? ["-wal", "-shm"] : ["", "-wal", "-shm"] { unlink(path + suffix) }
-    }
-}
-
-/// Template files: `Templates/<language>/<slot>/<id>.tmpl`, one template per file.
-public enum TemplateFiles {
-    public struct File: Sendable {
-        public var path: String
-        public var language: String
-        public var slot: Slot
-        public var id: String
-        public var source: String
-    }
-
-    public static let fileExtension = "tmpl"
-
-    /// Reads and validates every template under `directory`. The first bad file throws `path:line:column: ...`.
-    public static func load(directory: String) throws -> [File] {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SeedError("\(directory): no such templates directory")
-        }
-        var files: [File] = []
-        for language in try fm.contentsOfDirectory(atPath: directory).sorted() where !language.hasPrefix(".") {
-            for slotName in (try? fm.contentsOfDirectory(atPath: "\(directory)/\(language)"))?.sorted() ?? [] where !slotName.hasPrefix(".") {
-                let slotDirectory = "\(directory)/\(language)/\(slotName)"
-                guard let slot = Slot(rawValue: slotName) else {
-                    throw SeedError("\(slotDirectory): unknown slot '\(slotName)'; expected one of \(Slot.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                for name in try fm.contentsOfDirectory(atPath: slotDirectory).sorted() where name.hasSuffix("." + fileExtension) {
-                    let path = "\(slotDirectory)/\(name)"
-                    let id = String(name.dropLast(fileExtension.count + 1))
-                    guard let data = fm.contents(atPath: path), let source = String(data: data, encoding: .utf8) else {
-                        throw SeedError("\(path): cannot read as UTF-8")
-                    }
-                    do {
-                        _ = try ContentTemplate(slot: slot, id: id, language: language, source: source)
-                    } catch {
-                        throw SeedError("\(path):\(error.line):\(error.column): \(error.message)")
-                    }
-                    files.append(File(path: path, language: language, slot: slot, id: id, source: source))
-                }
-            }
-        }
-        guard !files.isEmpty else { throw SeedError("\(directory): no .\(fileExtension) templates found") }
-        return files
     }
 }

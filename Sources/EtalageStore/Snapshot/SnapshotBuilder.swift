@@ -57,7 +57,8 @@ public struct SnapshotBuilder {
             var warnings: [Warning] = []
             var content = previous.content
             if !tables.isDisjoint(with: ["content", "rules", "campaigns"]) {
-                content = try readContent(db, segments: previous.segments, warnings: &warnings)
+                content = try readContent(db, segments: previous.segments, defaultLanguage: previous.settings.defaultLanguage,
+                                          warnings: &warnings)
             }
             var members = previous.members
             if changedMembers > 0 {
@@ -95,7 +96,7 @@ public struct SnapshotBuilder {
             settings = Settings()
         }
         let catalog = try readSegments(db, warnings: &warnings)
-        let content = try readContent(db, segments: catalog, warnings: &warnings)
+        let content = try readContent(db, segments: catalog, defaultLanguage: settings.defaultLanguage, warnings: &warnings)
 
         var profiles = try readProfiles(db, today: today, settings: settings, warnings: &warnings,
                                         members: MemberSQL.selectAll, orders: OrderSQL.selectAllByMember,
@@ -153,7 +154,8 @@ public struct SnapshotBuilder {
         }
     }
 
-    func readContent(_ db: SQLiteConnection, segments: SegmentCatalog, warnings: inout [Warning]) throws -> ContentCatalog {
+    func readContent(_ db: SQLiteConnection, segments: SegmentCatalog, defaultLanguage: String,
+                     warnings: inout [Warning]) throws -> ContentCatalog {
         var templates: [ContentTemplate] = []
         var problems: [Warning] = []
         try db.query(ContentSQL.selectAll) { row in
@@ -174,7 +176,7 @@ public struct SnapshotBuilder {
         var campaigns: [String: String] = [:]
         try db.query(CampaignSQL.selectAll) { row in campaigns[row.string(0)] = row.string(1) }
         warnings += problems
-        return ContentCatalog(templates: templates, rules: rules, campaigns: campaigns)
+        return ContentCatalog(templates: templates, rules: rules, campaigns: campaigns, defaultLanguage: defaultLanguage)
     }
 
     /// Member facts from three queries ordered by member id, merged in one pass: no per-member lookups, and no

@@ -56,6 +56,7 @@ enum ContentSQL {
         ON CONFLICT (slot, id, locale) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at
         """
     static let selectAll = "SELECT slot, id, locale, source FROM content ORDER BY slot, id, locale"
+    static let delete = "DELETE FROM content WHERE slot = ?1 AND id = ?2 AND locale = ?3"
 }
 
 enum RuleSQL {
