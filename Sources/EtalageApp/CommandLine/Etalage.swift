@@ -13,6 +13,7 @@ public enum Etalage {
                         [--refresh-interval MS] [--rebuild-interval S]
           etalage import --db PATH [--members FILE] [--orders FILE] [--events FILE]
           etalage templates lint|import|export [--dir DIR] [--db PATH] [--prune]
+          etalage fixtures --members N --db PATH [--seed S] [--today YYYY-MM-DD]
           etalage segments [--db PATH] [--json]
           etalage rules check [--db PATH]
           etalage bench snapshot|decide [--db PATH] ...
@@ -23,6 +24,7 @@ public enum Etalage {
                    when it does not exist.
           import   Load CRM data (members, orders, service events) from CSV into a database.
           templates Check Templates/ (lint), or copy it into (import) or out of (export) the database.
+          fixtures Generate a large, realistic synthetic CRM into a new database.
           segments List the segment catalogue with the members each segment reaches.
           rules    Check the rules: ones that can never win, missing templates, content that can be empty.
           bench    Measure snapshot builds, refreshes and decisions on this machine.
@@ -84,6 +86,9 @@ public enum Etalage {
             case "rules":
                 if rest.contains("--help") || rest.contains("-h") { print(RulesCommand.help); return 0 }
                 return try RulesCommand.run(rest, environment: environment)
+            case "fixtures":
+                if rest.contains("--help") || rest.contains("-h") { print(FixturesCommand.help); return 0 }
+                return try FixturesCommand.run(rest)
             case "bench":
                 if rest.contains("--help") || rest.contains("-h") { print(BenchCommand.help); return 0 }
                 return try BenchCommand.run(rest)
