@@ -356,6 +356,9 @@ private let goldenSnapshot: Result<Snapshot, any Error> = Result {
     let path = directory + "/etalage.sqlite"
     try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures", templates: repositoryRoot + "/Templates",
                                         today: anchor)
+    // These scenarios are about personalized content: no visitor may land in the global holdout here
+    // (HoldoutTests covers the holdout).
+    try SQLiteConnection(path: path, mode: .readWrite).execute("INSERT OR REPLACE INTO settings VALUES ('holdout.share', '0')")
     let result = try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: goldenNow)
     guard result.warnings.isEmpty else { throw TestError("snapshot warnings: \(result.warnings)") }
     return result.snapshot

@@ -30,6 +30,17 @@ public struct Decision: Sendable, Equatable {
     public var language: String
     /// Why each slot got its content, when the caller asked for a trace.
     public var trace: [SlotTrace]?
+    /// The experiments this visitor is in, and the variant each showed.
+    public var experiments: [ExperimentAssignment] = []
+    /// In the global holdout: every slot shows its non-personalized default.
+    public var holdout = false
+}
+
+/// One experiment's variant in a decision.
+public struct ExperimentAssignment: Sendable, Equatable {
+    public var key: String
+    public var variant: String
+    public var slot: Slot
 }
 
 /// How one slot was decided: every rule considered, in priority order, with why it matched or not.
@@ -109,18 +120,61 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
     }
 
     let language = chooseLanguage(context, profile: profile, snapshot: snapshot)
-    let variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
-    var ruleInput = RuleInput(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
     let now = options.now ?? snapshot.asOf
     var traces: [SlotTrace]? = options.trace ? [] : nil
 
+    // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
+    let unit = context.memberId.flatMap { snapshot.members[$0] != nil ? $0 : nil } ?? context.visitorId
+    let settings = snapshot.settings
+    let holdout = settings.holdoutShare > 0
+        && (Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1) < settings.holdoutShare
+    if holdout {
+        reasons.append("in the holdout group, so general content")
+        func general(_ slot: Slot) -> SlotContent {
+            defaultContent(slot, language: language, snapshot: snapshot, trace: &traces)
+        }
+        return Decision(decisionId: decisionId, variant: general(.variant).templateId, greeting: general(.greeting),
+                        banner: general(.banner), cta: general(.cta), segments: segments, reasons: reasons,
+                        asOf: snapshot.asOfText, language: language, trace: traces, experiments: [], holdout: true)
+    }
+
+    let variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
+    var ruleInput = RuleInput(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
+
+    // A running experiment's variant overrides the slot's rules; the first experiment (by key) on a slot wins.
+    var assignments: [ExperimentAssignment] = []
+    var overrides: [ContentTemplate?] = [nil, nil, nil, nil]
+    for experiment in snapshot.experiments where experiment.isLive(at: now) && overrides[experiment.slot.index] == nil {
+        if let condition = experiment.condition, !condition.evaluate(ruleInput.attributes()) { continue }
+        guard let variant = experiment.assign(hashValue: unit),
+              let template = snapshot.template(experiment.slot, id: variant.templateId, language: language)
+        else { continue }
+        overrides[experiment.slot.index] = template
+        assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
+    }
+
     func fill(_ slot: Slot) -> SlotContent {
-        choose(slot, input: &ruleInput, language: language, variables: variables, snapshot: snapshot, now: now, trace: &traces)
+        if let template = overrides[slot.index] {
+            traces?.append(SlotTrace(slot: slot, steps: [], templateId: template.id, ruleId: nil))
+            return render(template, ruleId: nil, slot: slot, language: language, variables: variables, snapshot: snapshot)
+        }
+        return choose(slot, input: &ruleInput, language: language, variables: variables, snapshot: snapshot, now: now, trace: &traces)
     }
     let variant = fill(.variant).templateId
     return Decision(decisionId: decisionId, variant: variant, greeting: fill(.greeting),
                     banner: fill(.banner), cta: fill(.cta), segments: segments, reasons: reasons,
-                    asOf: snapshot.asOfText, language: language, trace: traces)
+                    asOf: snapshot.asOfText, language: language, trace: traces, experiments: assignments, holdout: false)
+}
+
+/// A slot's `default` template, with no variables: what the holdout sees.
+func defaultContent(_ slot: Slot, language: String, snapshot: Snapshot, trace: inout [SlotTrace]?) -> SlotContent {
+    let content = snapshot.content
+    let index = content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage)
+    guard let template = index.flatMap({ content.defaults[slot.index][$0] }) else {
+        return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
+    }
+    trace?.append(SlotTrace(slot: slot, steps: [], templateId: template.id, ruleId: nil))
+    return render(template, ruleId: nil, slot: slot, language: language, variables: .object([:]), snapshot: snapshot)
 }
 
 /// What rule conditions see: `{"segments": [...], "member": {...}, "request": {...}}`, built only when a rule
@@ -197,7 +251,17 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: J
     guard let (template, ruleId) = picked else {
         return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
     }
+    return render(template, ruleId: ruleId, slot: slot, language: language, variables: variables, snapshot: snapshot)
+}
+
+/// Renders a template's fields. A field that renders empty takes the slot's default template's field, so no slot
+/// shows an empty link or title.
+func render(_ template: ContentTemplate, ruleId: String?, slot: Slot, language: String, variables: JSON,
+            snapshot: Snapshot) -> SlotContent {
     guard slot != .variant else { return SlotContent(templateId: template.id, ruleId: ruleId, fields: []) }
+    let content = snapshot.content
+    let fallback = (content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage))
+        .flatMap { content.defaults[slot.index][$0] }
     var fields: [SlotContent.Field] = []
     fields.reserveCapacity(template.fields.count)
     for (i, (name, field)) in template.fields.enumerated() {

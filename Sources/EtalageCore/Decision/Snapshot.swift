@@ -78,9 +78,12 @@ public final class Snapshot: Sendable {
     public let rfmCuts: RFMCuts
     /// The last change-feed sequence number this snapshot includes.
     public let feedSequence: Int
+    /// Running experiments, by key.
+    public let experiments: [ExperimentDefinition]
 
     public init(asOf: Double, members: MemberTable, content: ContentCatalog, settings: Settings,
-                segments: SegmentCatalog, rfmCuts: RFMCuts, feedSequence: Int = 0) {
+                segments: SegmentCatalog, rfmCuts: RFMCuts, feedSequence: Int = 0, experiments: [ExperimentDefinition] = []) {
+        self.experiments = experiments.filter { $0.status == .running }.sorted { $0.key < $1.key }
         self.asOf = asOf
         self.asOfText = Timestamp.format(asOf)
         self.today = CalendarDay(epochSeconds: asOf)
@@ -97,6 +100,13 @@ public final class Snapshot: Sendable {
     public var languages: Set<String> { content.languages }
     public var templateCount: Int { content.templateCount }
 
+    /// The same snapshot with other members, content or experiments (for a refresh that changed only those).
+    public func replacing(asOf: Double, members: MemberTable? = nil, content: ContentCatalog? = nil,
+                          experiments: [ExperimentDefinition]? = nil, feedSequence: Int) -> Snapshot {
+        Snapshot(asOf: asOf, members: members ?? self.members, content: content ?? self.content, settings: settings,
+                 segments: segments, rfmCuts: rfmCuts, feedSequence: feedSequence, experiments: experiments ?? self.experiments)
+    }
+
     /// The template `id` for `slot` in `language`, else in the default language.
     public func template(_ slot: Slot, id: String, language: String) -> ContentTemplate? {
         content.templates[.init(slot: slot, id: id, language: language)]
@@ -108,7 +118,7 @@ extension Snapshot {
     /// A snapshot of `members` whose segments and RFM scores are computed here with `segments`: for tests and tools.
     public convenience init(asOf: Double, members: [String: MemberProfile], templates: [ContentTemplate], rules: [Rule],
                             campaigns: [String: String], settings: Settings = Settings(),
-                            segments: SegmentCatalog = .standard) {
+                            segments: SegmentCatalog = .standard, experiments: [ExperimentDefinition] = []) {
         let cuts = RFMCuts(profiles: members.values)
         var assigned: [String: MemberProfile] = [:]
         for (id, var profile) in members {
@@ -118,6 +128,6 @@ extension Snapshot {
         self.init(asOf: asOf, members: MemberTable(assigned),
                   content: ContentCatalog(templates: templates, rules: rules, campaigns: campaigns,
                                          defaultLanguage: settings.defaultLanguage),
-                  settings: settings, segments: segments, rfmCuts: cuts)
+                  settings: settings, segments: segments, rfmCuts: cuts, experiments: experiments)
     }
 }

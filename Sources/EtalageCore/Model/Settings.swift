@@ -8,6 +8,11 @@ public struct Settings: Sendable, Equatable {
     public var maxDiscountPercent: Int = 30
     /// The language shown when neither the request nor the member names one we have content for.
     public var defaultLanguage: String = "nl"
+    /// Share of visitors in the global holdout: they always get the non-personalized default content, so the
+    /// lift of personalization itself can be measured.
+    public var holdoutShare: Double = 0.05
+    /// Salt of the holdout hash: changing it reshuffles who is held out.
+    public var holdoutSalt: String = "etalage-holdout"
 
     public init() {}
 
@@ -33,6 +38,14 @@ public struct Settings: Sendable, Equatable {
                 maxDiscountPercent = n
             case "locale.default":
                 defaultLanguage = Locale.language(of: value)
+            case "holdout.share":
+                guard let share = Double(value), share >= 0, share <= 0.5 else {
+                    throw SettingsError(key: key, message: "'\(value)' is not a share from 0 to 0.5")
+                }
+                holdoutShare = share
+            case "holdout.salt":
+                guard !value.isEmpty else { throw SettingsError(key: key, message: "must not be empty") }
+                holdoutSalt = value
             default:
                 throw SettingsError(key: key, message: "unknown setting")
             }

@@ -60,6 +60,8 @@ public struct SnapshotBuilder {
                 content = try readContent(db, segments: previous.segments, defaultLanguage: previous.settings.defaultLanguage,
                                           warnings: &warnings)
             }
+            var experiments = previous.experiments
+            if tables.contains("experiments") { experiments = try readExperiments(db, warnings: &warnings) }
             var members = previous.members
             if changedMembers > 0 {
                 var changes: [String: MemberProfile?] = [:]
@@ -74,8 +76,8 @@ public struct SnapshotBuilder {
                 }
                 members = members.applying(changes)
             }
-            let snapshot = Snapshot(asOf: now, members: members, content: content, settings: previous.settings,
-                                    segments: previous.segments, rfmCuts: previous.rfmCuts, feedSequence: sequence)
+            let snapshot = previous.replacing(asOf: now, members: members, content: content, experiments: experiments,
+                                              feedSequence: sequence)
             return Result(snapshot: snapshot, warnings: warnings, kind: changedMembers > 0 ? "members" : "content",
                           membersLoaded: changedMembers)
         }
@@ -108,8 +110,9 @@ public struct SnapshotBuilder {
         for profile in profiles { table[profile.id] = profile }
         profiles = []
 
+        let experiments = try readExperiments(db, warnings: &warnings)
         let snapshot = Snapshot(asOf: now, members: MemberTable(table), content: content, settings: settings,
-                                segments: catalog, rfmCuts: cuts, feedSequence: sequence)
+                                segments: catalog, rfmCuts: cuts, feedSequence: sequence, experiments: experiments)
         return Result(snapshot: snapshot, warnings: warnings, kind: "full", membersLoaded: table.count)
     }
 
@@ -124,6 +127,13 @@ public struct SnapshotBuilder {
                 for i in start..<end { catalog.assign(&base.buffer[i], cuts: cuts) }
             }
         }
+    }
+
+    func readExperiments(_ db: SQLiteConnection, warnings: inout [Warning]) throws -> [ExperimentDefinition] {
+        var problems: [String] = []
+        let experiments = try ExperimentStore.readAll(db, warnings: &problems)
+        warnings += problems.map { Warning(message: $0) }
+        return experiments
     }
 
     func readSegments(_ db: SQLiteConnection, warnings: inout [Warning]) throws -> SegmentCatalog {
