@@ -17,6 +17,11 @@ public struct Configuration: Sendable, Equatable {
     /// `--rebuild-interval` / `ETALAGE_REBUILD_INTERVAL` (seconds): a full rebuild even without changes,
     /// so time-based segments (dormant after 90 days, birthdays) advance.
     public var rebuildIntervalSeconds = 3_600
+    /// `--admin-token` / `ETALAGE_ADMIN_TOKEN`: the bearer token for admin features (decision traces); none: off.
+    public var adminToken: String?
+    /// `--event-queue` / `ETALAGE_EVENT_QUEUE`: events and exposures waiting to be written before `/v1/events`
+    /// answers 503.
+    public var eventQueueCapacity = 100_000
 
     public init() {}
 
@@ -36,12 +41,20 @@ public struct Configuration: Sendable, Equatable {
         if let (name, v) = pick("refresh-interval", "ETALAGE_REFRESH_INTERVAL") {
             refreshIntervalMilliseconds = try arguments.int(name, v, range: 10...60_000) ?? refreshIntervalMilliseconds
         }
+        if let (_, v) = pick("admin-token", "ETALAGE_ADMIN_TOKEN") {
+            guard v.utf8.count >= 16 else { throw UsageError("the admin token must be at least 16 characters") }
+            adminToken = v
+        }
+        if let (name, v) = pick("event-queue", "ETALAGE_EVENT_QUEUE") {
+            eventQueueCapacity = try arguments.int(name, v, range: 100...10_000_000) ?? eventQueueCapacity
+        }
         if let (name, v) = pick("rebuild-interval", "ETALAGE_REBUILD_INTERVAL") {
             rebuildIntervalSeconds = try arguments.int(name, v, range: 1...86_400) ?? rebuildIntervalSeconds
         }
     }
 
-    static let serveOptions: Set<String> = ["host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval"]
+    static let serveOptions: Set<String> = ["host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval",
+                                            "admin-token", "event-queue"]
 }
 
 /// Finds the project's `Fixtures/` and `Templates/`: in the working directory, else in the source checkout the

@@ -13,7 +13,44 @@ enum DecisionResponse {
         w.key("segments"); strings(&w, decision.segments)
         w.key("reasons"); strings(&w, decision.reasons)
         w.key("language"); w.string(decision.language)
+        w.key("experiments")
+        w.beginArray()
+        for assignment in decision.experiments {
+            w.beginObject()
+            w.key("key"); w.string(assignment.key)
+            w.key("variant"); w.string(assignment.variant)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("holdout"); w.bool(decision.holdout)
         w.key("asOf"); w.string(decision.asOf)
+        if let trace = decision.trace {
+            w.key("trace")
+            w.beginObject()
+            w.key("segments"); strings(&w, decision.segments)
+            w.key("slots")
+            w.beginArray()
+            for slot in trace {
+                w.beginObject()
+                w.key("slot"); w.string(slot.slot.rawValue)
+                w.key("template"); w.string(slot.templateId)
+                w.key("rule")
+                if let rule = slot.ruleId { w.string(rule) } else { w.null() }
+                w.key("considered")
+                w.beginArray()
+                for step in slot.steps {
+                    w.beginObject()
+                    w.key("rule"); w.string(step.rule)
+                    w.key("priority"); w.number(step.priority)
+                    w.key("outcome"); w.string(step.outcome)
+                    w.endObject()
+                }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
         w.endObject()
         return w.bytes
     }

@@ -1,33 +1,38 @@
 import EtalageCore
 import EtalageHTTP
+import EtalageStore
+import Foundation
 
 /// Routes requests to Etalage's endpoints. Every failure becomes a JSON error response here, at one boundary.
 struct EtalageResponder: HTTPResponder {
     let snapshots: SnapshotCell
+    let events: EventLog
+    /// The admin bearer token; nil when none is configured (then admin-only features are off).
+    let adminToken: String?
     let parser = JSONParser(maxDepth: 32)
 
     /// Endpoints and the methods each allows; anything else is 404 or 405.
     static let routes: [String: [String]] = [
         "/v1/decisions": ["POST"],
+        "/v1/events": ["POST"],
         "/healthz": ["GET", "HEAD"],
+        "/readyz": ["GET", "HEAD"],
     ]
 
     func respond(to request: HTTPRequest, reply: HTTPReply) {
-        reply(route(request))
-    }
-
-    func route(_ request: HTTPRequest) -> HTTPResponse {
         guard let methods = Self.routes[request.path] else {
-            return Self.error(404, "not_found", "no endpoint at \(request.path)")
+            return reply(Self.error(404, "not_found", "no endpoint at \(request.path)"))
         }
         guard methods.contains(request.method) else {
             var response = Self.error(405, "method_not_allowed", "\(request.path) accepts \(methods.joined(separator: ", ")), not \(request.method)")
             response.headers.add("Allow", methods.joined(separator: ", "))
-            return response
+            return reply(response)
         }
         switch request.path {
-        case "/v1/decisions": return decisions(request)
-        default: return health()
+        case "/v1/decisions": reply(decisions(request))
+        case "/v1/events": track(request, reply: reply)
+        case "/readyz": reply(ready())
+        default: reply(health())
         }
     }
 
@@ -44,8 +49,85 @@ struct EtalageResponder: HTTPResponder {
         } catch {
             return Self.error(400, error.code, error.message)
         }
-        let decision = decide(context, snapshot: snapshots.snapshot, decisionId: DecisionID.make())
+        let trace = context.trace && isAdmin(request)
+        let decision = decide(context, snapshot: snapshots.snapshot, decisionId: DecisionID.make(),
+                              options: DecideOptions(now: Clock.now(), trace: trace))
+        recordExposures(decision, visitorId: context.visitorId)
         return Self.json(200, DecisionResponse.body(decision))
+    }
+
+    /// Every decision's exposures: each experiment's variant, and holdout or not (so the lift of personalization
+    /// can be measured). Not waited for; a full queue is counted, never silent (`EventLog.droppedExposures`).
+    func recordExposures(_ decision: Decision, visitorId: String) {
+        let now = Clock.now()
+        var exposures = [Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,
+                                  variant: decision.holdout ? "holdout" : "personalized", at: now)]
+        for assignment in decision.experiments {
+            exposures.append(Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: assignment.key,
+                                      variant: assignment.variant, at: now))
+        }
+        _ = events.submit(exposures: exposures)
+    }
+
+    /// `POST /v1/events`: every event is checked; the good ones are kept and acknowledged with 202 only once they
+    /// are committed to SQLite, the bad ones are reported by index.
+    func track(_ request: HTTPRequest, reply: HTTPReply) {
+        let batch: EventBatch
+        do {
+            batch = try EventBatch(bytes: request.body, now: Clock.now())
+        } catch {
+            switch error {
+            case .tooManyEvents: return reply(Self.error(413, "too_many_events", error.description))
+            case .invalidJSON: return reply(Self.error(400, "invalid_json", error.description))
+            case .notAnArray: return reply(Self.error(400, "invalid_body", error.description))
+            }
+        }
+        let rejected = batch.problems
+        guard !batch.events.isEmpty else {
+            return reply(Self.json(400, EventsResponse.body(accepted: 0, rejected: rejected, code: "invalid_events")))
+        }
+        let accepted = batch.events.count
+        let outcome = events.submit(events: batch.events) { result in
+            switch result {
+            case .success: reply(Self.json(202, EventsResponse.body(accepted: accepted, rejected: rejected, code: nil)))
+            case .failure(let error): reply(Self.error(503, "events_not_stored", "\(error); nothing of this batch was acknowledged, retry"))
+            }
+        }
+        switch outcome {
+        case .accepted: break
+        case .full:
+            var response = Self.error(503, "queue_full", "the event queue is full; retry after a second")
+            response.headers.add("Retry-After", "1")
+            reply(response)
+        case .closed:
+            var response = Self.error(503, "shutting_down", "the server is shutting down; retry on another replica")
+            response.headers.add("Retry-After", "1")
+            reply(response)
+        }
+    }
+
+    /// Whether the request carries the admin token, compared in constant time.
+    func isAdmin(_ request: HTTPRequest) -> Bool {
+        guard let adminToken, let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else { return false }
+        return ConstantTime.equal(Array(header.utf8.dropFirst(7)), Array(adminToken.utf8))
+    }
+
+    /// 200 while the snapshot is current; 503 with the reason while serving an older snapshot after a failed refresh.
+    func ready() -> HTTPResponse {
+        var w = JSONWriter()
+        w.beginObject()
+        let snapshot = snapshots.snapshot
+        if let reason = snapshots.degradedReason {
+            w.key("status"); w.string("degraded")
+            w.key("reason"); w.string(reason)
+        } else {
+            w.key("status"); w.string("ready")
+        }
+        w.key("snapshotAsOf"); w.string(snapshot.asOfText)
+        w.key("members"); w.number(snapshot.members.count)
+        w.key("eventQueueDepth"); w.number(events.queueDepth)
+        w.endObject()
+        return Self.json(snapshots.degradedReason == nil ? 200 : 503, w.bytes)
     }
 
     func health() -> HTTPResponse {
@@ -77,5 +159,48 @@ enum DecisionID {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Wall-clock time in seconds since the epoch.
+enum Clock {
+    static func now() -> Double { Date().timeIntervalSince1970 }
+}
+
+/// Comparisons whose time does not depend on where two secrets differ.
+enum ConstantTime {
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for i in 0..<max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// The body of `POST /v1/events` answers: `{"accepted": n, "rejected": [{"index": i, "message": "..."}]}`.
+enum EventsResponse {
+    static func body(accepted: Int, rejected: [EventBatch.Problem], code: String?) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        if let code {
+            w.key("error")
+            w.beginObject()
+            w.key("code"); w.string(code)
+            w.key("message"); w.string("no event in the batch is valid; see rejected")
+            w.endObject()
+        }
+        w.key("accepted"); w.number(accepted)
+        w.key("rejected")
+        w.beginArray()
+        for problem in rejected {
+            w.beginObject()
+            w.key("index"); w.number(problem.index)
+            w.key("message"); w.string(problem.message)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
     }
 }

@@ -10,6 +10,7 @@ public final class EtalageServer: Sendable {
     let snapshots: SnapshotCell
     let refresher: SnapshotRefresher
     let http: HTTPServer
+    let events: EventLog
     let log: @Sendable (String) -> Void
 
     /// Opens (or creates) the database, builds the first snapshot and binds the port. Throws on any of these.
@@ -29,10 +30,13 @@ public final class EtalageServer: Sendable {
                                           pollInterval: Double(configuration.refreshIntervalMilliseconds) / 1000,
                                           rebuildInterval: Double(configuration.rebuildIntervalSeconds), log: log)
         snapshots = refresher.cell
+        events = try EventLog(path: configuration.database,
+                              configuration: EventLog.Configuration(capacity: configuration.eventQueueCapacity))
         var http = HTTPServerConfiguration()
         http.host = configuration.host
         http.port = configuration.port
-        self.http = HTTPServer(configuration: http, responder: EtalageResponder(snapshots: snapshots))
+        self.http = HTTPServer(configuration: http,
+                               responder: EtalageResponder(snapshots: snapshots, events: events, adminToken: configuration.adminToken))
     }
 
     /// Starts serving and refreshing.
@@ -47,16 +51,17 @@ public final class EtalageServer: Sendable {
     public var port: Int { http.localPort }
 
     /// Stops gracefully: no new connections, in-flight requests finish, then the refresher stops.
+    /// Then every accepted event is written before it returns.
     public func stop() {
         http.shutdown()
-        http.wait()
-        refresher.stop()
+        wait()
     }
 
-    /// Blocks until the server has stopped (after `stop()` or a signal).
+    /// Blocks until the server has stopped (after `stop()` or a signal), then writes out every accepted event.
     public func wait() {
         http.wait()
         refresher.stop()
+        events.close()
     }
 
     public static let standardLog: @Sendable (String) -> Void = { line in

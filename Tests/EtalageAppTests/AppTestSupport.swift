@@ -16,7 +16,7 @@ final class TestServer {
     var port: Int { server.port }
     var database: String { server.configuration.database }
 
-    init(refreshMilliseconds: Int = 250, rebuildSeconds: Int = 3_600) throws {
+    init(refreshMilliseconds: Int = 250, rebuildSeconds: Int = 3_600, adminToken: String? = nil) throws {
         directory = NSTemporaryDirectory() + "etalage-app-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -26,6 +26,7 @@ final class TestServer {
         configuration.templates = repositoryRoot + "/Templates"
         configuration.refreshIntervalMilliseconds = refreshMilliseconds
         configuration.rebuildIntervalSeconds = rebuildSeconds
+        configuration.adminToken = adminToken
         server = try EtalageServer(configuration: configuration, log: { line in if ProcessInfo.processInfo.environment["ETALAGE_TEST_LOG"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
         try server.start()
     }
@@ -78,8 +79,10 @@ enum HTTPTestClient {
         return try parse(received)
     }
 
-    static func post(port: Int, path: String = "/v1/decisions", body: String, method: String = "POST") throws -> RawResponse {
-        try send(port: port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+    static func post(port: Int, path: String = "/v1/decisions", body: String, method: String = "POST",
+                     headers: [String] = []) throws -> RawResponse {
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        return try send(port: port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\(extra)Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
     }
 
     static func parse(_ bytes: [UInt8]) throws -> RawResponse {

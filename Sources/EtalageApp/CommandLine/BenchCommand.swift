@@ -16,7 +16,7 @@ enum BenchCommand {
               Use a large database: etalage fixtures --members 1000000 --db big.sqlite
           etalage bench decide [--db PATH] [--seconds S]
               Per-decision time for parse + decide + render + serialize over a mix of contexts from the database.
-        """
+        """ + "\n" + EventsBench.help
 
     static func run(_ arguments: [String]) throws -> Int32 {
         guard let sub = arguments.first else { throw UsageError("name a benchmark: snapshot or decide") }
@@ -24,7 +24,8 @@ enum BenchCommand {
         switch sub {
         case "snapshot": return try snapshot(Arguments(rest, options: ["db", "changes", "seconds"]))
         case "decide": return try decideBench(Arguments(rest, options: ["db", "seconds"]))
-        default: throw UsageError("unknown benchmark '\(sub)'; expected snapshot or decide")
+        case "events": return try EventsBench.run(Arguments(rest, options: EventsBench.options))
+        default: throw UsageError("unknown benchmark '\(sub)'; expected snapshot, decide or events")
         }
     }
 

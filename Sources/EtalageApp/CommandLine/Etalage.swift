@@ -14,9 +14,10 @@ public enum Etalage {
           etalage import --db PATH [--members FILE] [--orders FILE] [--events FILE]
           etalage templates lint|import|export [--dir DIR] [--db PATH] [--prune]
           etalage fixtures --members N --db PATH [--seed S] [--today YYYY-MM-DD]
+          etalage experiments add FILE.json | list | stop KEY | results KEY [--db PATH] [--json]
           etalage segments [--db PATH] [--json]
           etalage rules check [--db PATH]
-          etalage bench snapshot|decide [--db PATH] ...
+          etalage bench snapshot|decide|events [--db PATH] ...
           etalage <command> --help
 
         Commands:
@@ -25,6 +26,7 @@ public enum Etalage {
           import   Load CRM data (members, orders, service events) from CSV into a database.
           templates Check Templates/ (lint), or copy it into (import) or out of (export) the database.
           fixtures Generate a large, realistic synthetic CRM into a new database.
+          experiments Add, list, stop A/B tests and report their results.
           segments List the segment catalogue with the members each segment reaches.
           rules    Check the rules: ones that can never win, missing templates, content that can be empty.
           bench    Measure snapshot builds, refreshes and decisions on this machine.
@@ -89,6 +91,9 @@ public enum Etalage {
             case "fixtures":
                 if rest.contains("--help") || rest.contains("-h") { print(FixturesCommand.help); return 0 }
                 return try FixturesCommand.run(rest)
+            case "experiments":
+                if rest.contains("--help") || rest.contains("-h") { print(ExperimentsCommand.help); return 0 }
+                return try ExperimentsCommand.run(rest, environment: environment)
             case "bench":
                 if rest.contains("--help") || rest.contains("-h") { print(BenchCommand.help); return 0 }
                 return try BenchCommand.run(rest)

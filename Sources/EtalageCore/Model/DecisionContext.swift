@@ -23,6 +23,8 @@ public struct DecisionContext: Sendable, Equatable {
     public var device: String?
     /// The visitor's consent to personalization as the page knows it: nil when the page did not say.
     public var consentPersonalization: Bool?
+    /// Asks for the full decision trace; honoured only for requests with the admin token.
+    public var trace = false
 
     public init(visitorId: String) { self.visitorId = visitorId }
 
@@ -88,6 +90,10 @@ extension DecisionContext {
         }
         locale = try Self.optionalString(body["locale"], "locale", max: 35)
         device = try Self.optionalString(body["device"], "device", max: 32)
+        if let t = body["trace"], !t.isNull {
+            guard case .bool(let b) = t else { throw .type("trace", "true or false", t) }
+            trace = b
+        }
         if let consent = try Self.optionalObject(body["consent"], "consent"), let p = consent["personalization"], !p.isNull {
             guard case .bool(let b) = p else { throw .type("consent.personalization", "true or false", p) }
             consentPersonalization = b
