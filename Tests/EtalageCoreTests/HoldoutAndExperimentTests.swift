@@ -61,4 +61,40 @@ final class HoldoutAndExperimentTests: XCTestCase {
         let expected = experiment.assign(hashValue: "v1")?.key
         XCTAssertEqual(decision("v1", s).experiments.first?.variant, expected)
     }
+
+    /// A/A through the real decide path: 10,000 visitors, two variants showing the same content.
+    func testAAExperimentThroughDecideHasFairSharesAndNoSampleRatioMismatch() throws {
+        let experiment = try ExperimentDefinition(
+            key: "aa-homepage", slot: .banner,
+            variants: [.init(key: "a1", weight: 0.5, templateId: "default"), .init(key: "a2", weight: 0.5, templateId: "default")],
+            status: .running)
+        let s = try snapshot(holdout: 0.05, experiments: [experiment])
+        var exposures = ["a1": 0, "a2": 0]
+        var held = 0
+        for i in 0..<10_000 {
+            let d = decision("aa-visitor-\(i)", s)
+            if d.holdout {
+                held += 1
+                XCTAssertTrue(d.experiments.isEmpty, "the holdout is in no experiment")
+                continue
+            }
+            exposures[try XCTUnwrap(d.experiments.first).variant, default: 0] += 1
+        }
+        let enrolled = 10_000 - held
+        let results = try ExperimentResults.analyze([
+            VariantCounts(key: "a1", exposures: exposures["a1"] ?? 0, conversions: 0, expectedWeight: 0.5),
+            VariantCounts(key: "a2", exposures: exposures["a2"] ?? 0, conversions: 0, expectedWeight: 0.5),
+        ])
+        for variant in results.variants {
+            XCTAssertEqual(Double(variant.exposures) / Double(enrolled), 0.5, accuracy: 0.02, variant.key)
+        }
+        XCTAssertFalse(results.sampleRatio.isMismatch, "p = \(results.sampleRatio.pValue)")
+
+        // A broken split: a logging bug loses every tenth exposure of one arm. The check must flag it.
+        let broken = try ExperimentResults.analyze([
+            VariantCounts(key: "a1", exposures: exposures["a1"] ?? 0, conversions: 0, expectedWeight: 0.5),
+            VariantCounts(key: "a2", exposures: (exposures["a2"] ?? 0) * 9 / 10, conversions: 0, expectedWeight: 0.5),
+        ])
+        XCTAssertTrue(broken.sampleRatio.isMismatch, "p = \(broken.sampleRatio.pValue)")
+    }
 }
