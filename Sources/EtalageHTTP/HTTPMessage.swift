@@ -16,9 +16,10 @@ public struct HTTPRequest: Sendable {
     public init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.method = method
         self.target = target
-        if let q = target.firstIndex(of: "?") {
-            self.path = String(target[..<q])
-            self.query = String(target[target.index(after: q)...])
+        // Searched as bytes: "?" is ASCII, and Character iteration costs more on the hot path.
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            self.path = String(decoding: target.utf8[..<q], as: UTF8.self)
+            self.query = String(decoding: target.utf8[target.utf8.index(after: q)...], as: UTF8.self)
         } else {
             self.path = target
             self.query = nil
@@ -39,7 +40,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// The first value of the field `name`, or nil.
     public subscript(name: String) -> String? {
-        for field in fields where field.name.utf8.count == name.utf8.count && field.name.lowercased() == name.lowercased() {
+        for field in fields where HTTPHeaders.namesMatch(field.name, name) {
             return field.value
         }
         return nil
@@ -47,8 +48,27 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Every value of the field `name`, in order.
     public func values(_ name: String) -> [String] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }.map(\.value)
+        fields.filter { HTTPHeaders.namesMatch($0.name, name) }.map(\.value)
+    }
+
+    /// ASCII case-insensitive comparison without allocating (field names are tokens, RFC 9110 §5.1).
+    @inline(__always)
+    static func namesMatch(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count {
+                    let p = x[i], q = y[i]
+                    if p == q { continue }
+                    let lp = p >= 65 && p <= 90 ? p | 0x20 : p
+                    let lq = q >= 65 && q <= 90 ? q | 0x20 : q
+                    if lp != lq { return false }
+                }
+                return true
+            }
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

@@ -1,0 +1,782 @@
+/// An incremental, resumable HTTP/1.1 request parser (RFC 9112).
+///
+/// Feed bytes as they arrive with `append`, then call `next()` until it returns nil (needs more bytes).
+/// Every byte is examined once by a state machine whose state survives between calls, so a message split at any
+/// offset parses exactly as it does in one piece, and a bad byte is refused as soon as it arrives.
+///
+/// Deliberately strict (RFC 9112 §2.2, §11.2): lines must end in CRLF (a bare LF or bare CR is refused, not
+/// tolerated), obs-fold is refused, and any doubt about message framing is an error. After an error the parser
+/// stays failed: the caller answers with `error.status` and closes the connection.
+public struct HTTPParser: Sendable {
+    /// Size limits applied while parsing; exceeding one fails with 413, 414 or 431.
+    public struct Limits: Sendable, Equatable {
+        /// Longest request line (method, target, version; without CRLF). Exceeding it answers 414.
+        public var maxRequestLineBytes: Int
+        /// Largest header section (and, separately, trailer section), CRLFs included. Exceeding it answers 431.
+        public var maxHeaderBytes: Int
+        /// Most header (or trailer) field lines. Exceeding it answers 431.
+        public var maxHeaderCount: Int
+        /// Largest body after de-chunking. Exceeding it answers 413.
+        public var maxBodyBytes: Int
+
+        public init(maxRequestLineBytes: Int = 8 * 1024, maxHeaderBytes: Int = 32 * 1024,
+                    maxHeaderCount: Int = 100, maxBodyBytes: Int = 1024 * 1024) {
+            self.maxRequestLineBytes = maxRequestLineBytes
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxHeaderCount = maxHeaderCount
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    enum State: UInt8 {
+        // Request line and header section (RFC 9112 §2.1, §3, §5).
+        case start, startLF, method, target, version, requestLineLF
+        case fieldStart, fieldName, fieldValue, fieldLF, headEndLF
+        // Content-Length body (RFC 9112 §6.2).
+        case body
+        // Chunked body (RFC 9112 §7.1).
+        case chunkSize, chunkSizeBWS, chunkExtStart, chunkExtName, chunkExtAfterName, chunkExtValueStart
+        case chunkExtToken, chunkExtQuoted, chunkExtQuotedPair, chunkExtAfterValue, chunkSizeLF
+        case chunkData, chunkDataCR, chunkDataLF
+        /// The last message closed the connection (or was CONNECT); nothing more may follow.
+        case closed
+    }
+
+    struct FieldSpan {
+        var nameStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int
+    }
+
+    public let limits: Limits
+
+    private var buffer: [UInt8] = []
+    private var pos = 0
+    private var state: State = .start
+    private var failure: HTTPParseError?
+
+    // Request line.
+    private var lineStart = 0
+    private var emptyLines = 0
+    private var method = ""
+    private var methodEnd = 0
+    private var targetStart = 0
+    private var targetEnd = 0
+    private var versionIndex = 0
+    private var minorVersion = 1
+    // Header section.
+    private var headersStart = 0
+    private var headerCount = 0
+    private var fieldNameStart = 0
+    private var fieldNameEnd = 0
+    private var fieldValueStart = 0
+    private var fieldValueEnd = 0
+    private var spans: [FieldSpan] = []
+    private var inTrailers = false
+    // Framing facts gathered from the fields.
+    private var contentLength: Int?
+    private var transferEncodingSeen = false
+    private var chunked = false
+    private var hostCount = 0
+    private var closeToken = false
+    private var keepAliveToken = false
+    private var expectContinue = false
+    // Body.
+    private var head: HTTPRequest?
+    private var body: [UInt8] = []
+    private var remaining = 0
+    private var chunkSizeDigits = 0
+    private var chunkLineBytes = 0
+
+    /// Whether the last request returned by `next()` lets the connection carry another (RFC 9112 §9.3).
+    public private(set) var lastRequestKeepsAlive = true
+    /// Set when a head with `Expect: 100-continue` is complete and its body has not started; see `takeContinue`.
+    public private(set) var continueExpected = false
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+        spans.reserveCapacity(16)
+    }
+
+    /// True when no byte of a next request has arrived (only, perhaps, empty lines): the connection is idle.
+    public var isIdle: Bool {
+        (state == .start || state == .startLF || state == .closed) && pos == buffer.count
+    }
+
+    /// True while the head (request line and header fields) of a request is incomplete.
+    public var isReadingHead: Bool { state.rawValue <= State.headEndLF.rawValue && !isIdle }
+
+    /// Bytes received but not yet consumed.
+    public var bufferedByteCount: Int { buffer.count - pos }
+
+    /// Returns true once per request when the client waits for `100 Continue` (RFC 9110 §10.1.1).
+    public mutating func takeContinue() -> Bool {
+        defer { continueExpected = false }
+        return continueExpected
+    }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete request, or nil when more bytes are needed.
+    public mutating func next() throws(HTTPParseError) -> HTTPRequest? {
+        if let failure { throw failure }
+        do {
+            let request = try parse()
+            compact()
+            return request
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// The peer closed its side: an unfinished request is an error (RFC 9112 §8).
+    public mutating func finish() throws(HTTPParseError) {
+        if let failure { throw failure }
+        switch state {
+        case .start, .startLF, .closed:
+            return
+        default:
+            let error = HTTPParseError.badRequest("connection closed before the request was complete")
+            failure = error
+            throw error
+        }
+    }
+
+    /// Drops consumed bytes when no span points into them (outside the head and trailer section); spans are
+    /// offsets into `buffer`, so the head being parsed must stay where it is.
+    private mutating func compact() {
+        guard pos > 0 else { return }
+        switch state {
+        case .method, .target, .version, .requestLineLF, .fieldStart, .fieldName, .fieldValue, .fieldLF, .headEndLF:
+            return
+        default:
+            if pos == buffer.count {
+                // Keep a small buffer for the next request; give a large one back (thousands of idle
+                // keep-alive connections must not each hold the capacity of their largest upload).
+                buffer.removeAll(keepingCapacity: buffer.capacity <= 16 * 1024)
+                pos = 0
+            } else if pos >= 16 * 1024 || pos * 2 >= buffer.count {
+                // Lazily, so many pipelined requests in one read do not move the rest of the buffer each time.
+                buffer.removeSubrange(0..<pos)
+                pos = 0
+            }
+        }
+    }
+
+    private mutating func parse() throws(HTTPParseError) -> HTTPRequest? {
+        while true {
+            switch state {
+            case .closed:
+                if pos < buffer.count {
+                    throw .badRequest("data after a request that closed the connection")
+                }
+                return nil
+            case .body:
+                let available = buffer.count - pos
+                if available == 0 && remaining > 0 { return nil }
+                let take = min(available, remaining)
+                if take > 0 {
+                    body.append(contentsOf: buffer[pos..<(pos + take)])
+                    pos += take
+                    remaining -= take
+                }
+                if remaining == 0 { return completeMessage() }
+                return nil
+            case .chunkData:
+                let available = buffer.count - pos
+                if available == 0 { return nil }
+                let take = min(available, remaining)
+                body.append(contentsOf: buffer[pos..<(pos + take)])
+                pos += take
+                remaining -= take
+                if remaining == 0 { state = .chunkDataCR }
+            case .chunkSize, .chunkSizeBWS, .chunkExtStart, .chunkExtName, .chunkExtAfterName, .chunkExtValueStart,
+                 .chunkExtToken, .chunkExtQuoted, .chunkExtQuotedPair, .chunkExtAfterValue, .chunkSizeLF,
+                 .chunkDataCR, .chunkDataLF:
+                if pos >= buffer.count { return nil }
+                try scanChunkFraming()
+            default:
+                if pos >= buffer.count { return nil }
+                guard try scanHead() else { return nil }
+                if inTrailers {
+                    return completeMessage()
+                }
+                if let request = try finishHead() { return request }
+            }
+        }
+    }
+
+    // MARK: - Head (RFC 9112 §2, §3, §5)
+
+    /// Scans head bytes from `pos`. Returns true, with `pos` after the final CRLF, when the head (or trailer
+    /// section) is complete; false when it needs more bytes.
+    private mutating func scanHead() throws(HTTPParseError) -> Bool {
+        let bytes = buffer
+        let done = try bytes.withUnsafeBufferPointer { (p) throws(HTTPParseError) -> Bool in
+            let n = p.count
+            var i = pos
+            defer { pos = i }
+            while i < n {
+                // Limits are checked per byte, so the verdict never depends on how the input was split.
+                switch state {
+                case .method, .target, .version:
+                    // The request line, without its CRLF, may be maxRequestLineBytes long.
+                    if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
+                case .fieldStart, .fieldName, .fieldValue, .fieldLF, .headEndLF:
+                    // The header (or trailer) section, CRLFs included, may be maxHeaderBytes long.
+                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
+                default:
+                    break
+                }
+                switch state {
+                case .start:
+                    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+                    if p[i] == CR { state = .startLF; i += 1; continue }
+                    if p[i] == LF { throw .badRequest("bare LF before the request line") }
+                    lineStart = i
+                    state = .method
+                case .startLF:
+                    guard p[i] == LF else { throw .badRequest("bare CR before the request line") }
+                    emptyLines += 1
+                    if emptyLines > 8 { throw .badRequest("too many empty lines before the request line") }
+                    i += 1
+                    state = .start
+                case .method:
+                    // RFC 9112 §3.1: method = token, followed by exactly one SP.
+                    let stop = min(n, lineStart + limits.maxRequestLineBytes)
+                    while i < stop && CharClass.isToken(p[i]) { i += 1 }
+                    if i == n { continue }
+                    if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
+                    guard p[i] == SP, i > lineStart else { throw .badRequest("invalid method") }
+                    methodEnd = i
+                    guard let known = HTTPParser.knownMethod(p, lineStart, i) else { throw .methodNotImplemented }
+                    method = known
+                    i += 1
+                    targetStart = i
+                    state = .target
+                case .target:
+                    // RFC 9112 §3.2 with RFC 3986 characters; `"`, `|`, `{`, non-ASCII and controls are refused.
+                    let stop = min(n, lineStart + limits.maxRequestLineBytes)
+                    while i < stop && CharClass.isTarget(p[i]) { i += 1 }
+                    if i == n { continue }
+                    if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
+                    let b = p[i]
+                    if b == SP {
+                        guard i > targetStart else { throw .badRequest("empty request target") }
+                        targetEnd = i
+                        versionIndex = 0
+                        i += 1
+                        state = .version
+                    } else if b == CR || b == LF {
+                        // An HTTP/0.9 "simple request" (no version); RFC 9112 has no place for it.
+                        throw .badRequest("missing HTTP version")
+                    } else {
+                        throw .badRequest("invalid character in request target")
+                    }
+                case .version:
+                    // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive.
+                    let b = p[i]
+                    switch versionIndex {
+                    case 0...4:
+                        guard b == HTTPParser.httpSlash.utf8Start[versionIndex] else {
+                            throw .badRequest("invalid HTTP version")
+                        }
+                    case 5:
+                        guard CharClass.isDigit(b) else { throw .badRequest("invalid HTTP version") }
+                        guard b == UInt8(ascii: "1") else { throw .versionNotSupported }
+                    case 6:
+                        guard b == UInt8(ascii: ".") else { throw .badRequest("invalid HTTP version") }
+                    case 7:
+                        guard CharClass.isDigit(b) else { throw .badRequest("invalid HTTP version") }
+                        // RFC 9110 §6.2: a higher 1.x minor is answered as the highest we implement, 1.1.
+                        minorVersion = b == UInt8(ascii: "0") ? 0 : 1
+                    default:
+                        guard b == CR else { throw .badRequest("invalid HTTP version") }
+                        state = .requestLineLF
+                    }
+                    versionIndex += 1
+                    i += 1
+                case .requestLineLF:
+                    guard p[i] == LF else { throw .badRequest("bare CR in request line") }
+                    i += 1
+                    headersStart = i
+                    state = .fieldStart
+                case .fieldStart:
+                    let b = p[i]
+                    if b == CR {
+                        state = .headEndLF
+                        i += 1
+                    } else if b == SP || b == HT {
+                        // RFC 9112 §5.2 (obs-fold) and §2.2 (whitespace after the start line): reject.
+                        throw .badRequest("obsolete line folding or leading whitespace in a field line")
+                    } else if CharClass.isToken(b) {
+                        headerCount += 1
+                        if headerCount > limits.maxHeaderCount { throw .tooManyHeaders }
+                        fieldNameStart = i
+                        state = .fieldName
+                        i += 1
+                    } else if b == LF {
+                        throw .badRequest("bare LF in header section")
+                    } else {
+                        throw .badRequest("invalid character in field name")
+                    }
+                case .fieldName:
+                    let stop = min(n, headersStart + limits.maxHeaderBytes)
+                    while i < stop && CharClass.isToken(p[i]) { i += 1 }
+                    if i == n { continue }
+                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
+                    let b = p[i]
+                    if b == UInt8(ascii: ":") {
+                        fieldNameEnd = i
+                        i += 1
+                        fieldValueStart = i
+                        state = .fieldValue
+                    } else if b == SP || b == HT {
+                        // RFC 9112 §5.1: no whitespace between field name and colon; MUST answer 400.
+                        throw .badRequest("whitespace between field name and colon")
+                    } else {
+                        throw .badRequest("invalid character in field name")
+                    }
+                case .fieldValue:
+                    // RFC 9110 §5.5: field-vchar, SP, HTAB and obs-text; NUL, CR, LF and other controls refused.
+                    let stop = min(n, headersStart + limits.maxHeaderBytes)
+                    while i < stop && CharClass.isFieldValue(p[i]) { i += 1 }
+                    if i == n { continue }
+                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
+                    let b = p[i]
+                    if b == CR {
+                        fieldValueEnd = i
+                        state = .fieldLF
+                        i += 1
+                    } else if b == LF {
+                        throw .badRequest("bare LF in header section")
+                    } else {
+                        throw .badRequest("invalid character in field value")
+                    }
+                case .fieldLF:
+                    guard p[i] == LF else { throw .badRequest("bare CR in header section") }
+                    i += 1
+                    try completeField(p)
+                    state = .fieldStart
+                case .headEndLF:
+                    guard p[i] == LF else { throw .badRequest("bare CR in header section") }
+                    i += 1
+                    return true
+                default:
+                    return false
+                }
+            }
+            return false
+        }
+        return done
+    }
+
+    /// Checks one complete field line; framing fields are judged as soon as their line ends.
+    private mutating func completeField(_ p: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) {
+        // RFC 9110 §5.5: leading and trailing whitespace is not part of the value.
+        var vs = fieldValueStart
+        var ve = fieldValueEnd
+        while vs < ve && (p[vs] == SP || p[vs] == HT) { vs += 1 }
+        while ve > vs && (p[ve - 1] == SP || p[ve - 1] == HT) { ve -= 1 }
+        if inTrailers { return }  // RFC 9110 §6.5.1: trailers are not merged into the header section.
+        let span = FieldSpan(nameStart: fieldNameStart, nameEnd: fieldNameEnd, valueStart: vs, valueEnd: ve)
+        spans.append(span)
+
+        let ns = fieldNameStart
+        let nameLength = fieldNameEnd - fieldNameStart
+        switch nameLength {
+        case 14 where CharClass.equalsLowercase(p, ns, "content-length"):
+            // RFC 9112 §6.3: Content-Length with Transfer-Encoding, duplicates, lists or non-digits are all
+            // framing doubts; we reject them rather than guess (§6.3 items 3 and 5).
+            if transferEncodingSeen { throw .badRequest("both Content-Length and Transfer-Encoding") }
+            if contentLength != nil { throw .badRequest("duplicate Content-Length") }
+            guard vs < ve else { throw .badRequest("empty Content-Length") }
+            var value = 0
+            for k in vs..<ve {
+                let b = p[k]
+                guard CharClass.isDigit(b) else { throw .badRequest("Content-Length is not a decimal number") }
+                if value > (Int.max - 9) / 10 { throw .bodyTooLarge }
+                value = value * 10 + Int(b &- UInt8(ascii: "0"))
+            }
+            if value > limits.maxBodyBytes { throw .bodyTooLarge }
+            contentLength = value
+        case 17 where CharClass.equalsLowercase(p, ns, "transfer-encoding"):
+            // RFC 9112 §6.1, §6.3 item 4: chunked must be the final coding and appear once; we implement no
+            // other coding, so any other is 501 (RFC 9112 §6.1 "SHOULD respond with 501").
+            if contentLength != nil { throw .badRequest("both Content-Length and Transfer-Encoding") }
+            transferEncodingSeen = true
+            try forEachListElement(p, vs, ve) { (s, e) throws(HTTPParseError) in
+                if chunked { throw .badRequest("chunked is not the final transfer coding") }
+                if e - s == 7 && CharClass.equalsLowercase(p, s, "chunked") {
+                    chunked = true
+                } else {
+                    throw .transferCodingNotImplemented
+                }
+            }
+            if !chunked { throw .badRequest("empty Transfer-Encoding") }
+        case 10 where CharClass.equalsLowercase(p, ns, "connection"):
+            // RFC 9112 §9.3, §9.6: "close" ends the connection; HTTP/1.0 persists only with "keep-alive".
+            try forEachListElement(p, vs, ve) { (s, e) throws(HTTPParseError) in
+                if e - s == 5 && CharClass.equalsLowercase(p, s, "close") { closeToken = true }
+                if e - s == 10 && CharClass.equalsLowercase(p, s, "keep-alive") { keepAliveToken = true }
+            }
+        case 6 where CharClass.equalsLowercase(p, ns, "expect"):
+            // RFC 9110 §10.1.1: only 100-continue is defined; MAY answer 417 to anything else.
+            guard ve - vs == 12 && CharClass.equalsLowercase(p, vs, "100-continue") else { throw .expectationFailed }
+            expectContinue = true
+        case 4 where CharClass.equalsLowercase(p, ns, "host"):
+            // RFC 9112 §3.2: more than one Host field line MUST be answered with 400.
+            hostCount += 1
+            if hostCount > 1 { throw .badRequest("more than one Host field") }
+        default:
+            break
+        }
+    }
+
+    /// Calls `body` with the bounds of each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
+    private func forEachListElement(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                    _ body: (Int, Int) throws(HTTPParseError) -> Void) throws(HTTPParseError) {
+        var s = start
+        while s < end {
+            var e = s
+            while e < end && p[e] != UInt8(ascii: ",") { e += 1 }
+            var a = s, b = e
+            while a < b && (p[a] == SP || p[a] == HT) { a += 1 }
+            while b > a && (p[b - 1] == SP || p[b - 1] == HT) { b -= 1 }
+            if a < b { try body(a, b) }
+            s = e + 1
+        }
+    }
+
+    /// Builds the request head and picks the body framing (RFC 9112 §6.3). Returns the request when it has no body.
+    private mutating func finishHead() throws(HTTPParseError) -> HTTPRequest? {
+        if chunked && minorVersion == 0 {
+            // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
+            throw .badRequest("Transfer-Encoding in an HTTP/1.0 request")
+        }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(spans.count)
+        let target: String = buffer.withUnsafeBufferPointer { p in
+            for span in spans {
+                let name = String(decoding: UnsafeBufferPointer(rebasing: p[span.nameStart..<span.nameEnd]), as: UTF8.self)
+                let value = String(decoding: UnsafeBufferPointer(rebasing: p[span.valueStart..<span.valueEnd]), as: UTF8.self)
+                fields.append((name, value))
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self)
+        }
+        var request = HTTPRequest(method: method, target: target, minorVersion: minorVersion,
+                                  headers: HTTPHeaders(fields), body: [])
+        let isConnect = method == "CONNECT"
+        if !isConnect, targetEnd > targetStart, buffer[targetStart] != UInt8(ascii: "/"),
+           let afterScheme = HTTPParser.endOfScheme(target) {
+            // RFC 9112 §3.2.2: absolute-form; route on its path and query like origin-form.
+            let rest = target.utf8[afterScheme...]
+            let pathStart = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
+            let pathAndQuery = rest[pathStart...]
+            let question = pathAndQuery.firstIndex(of: UInt8(ascii: "?"))
+            let path = pathAndQuery[..<(question ?? pathAndQuery.endIndex)]
+            request.path = path.isEmpty ? "/" : String(decoding: path, as: UTF8.self)
+            request.query = question.map { String(decoding: pathAndQuery[pathAndQuery.index(after: $0)...], as: UTF8.self) }
+        }
+        lastRequestKeepsAlive = !isConnect && (minorVersion >= 1 ? !closeToken : (keepAliveToken && !closeToken))
+        spans.removeAll(keepingCapacity: true)
+
+        if isConnect {
+            // RFC 9110 §9.3.6: CONNECT has no content; what follows belongs to a tunnel we do not open.
+            return completeMessage(request)
+        }
+        if chunked {
+            head = request
+            state = .chunkSize
+            chunkSizeDigits = 0
+            remaining = 0
+            chunkLineBytes = 0
+            continueExpected = expectContinue && minorVersion >= 1
+            return nil
+        }
+        let length = contentLength ?? 0
+        if length == 0 { return completeMessage(request) }
+        head = request
+        body.reserveCapacity(length)
+        remaining = length
+        state = .body
+        continueExpected = expectContinue && minorVersion >= 1
+        return nil
+    }
+
+    private mutating func completeMessage(_ headOnly: HTTPRequest? = nil) -> HTTPRequest? {
+        var request = headOnly ?? head
+        head = nil
+        if headOnly == nil {
+            request?.body = body
+            body = []
+        }
+        continueExpected = false
+        // Reset per-message state.
+        emptyLines = 0
+        headerCount = 0
+        contentLength = nil
+        transferEncodingSeen = false
+        chunked = false
+        hostCount = 0
+        closeToken = false
+        keepAliveToken = false
+        expectContinue = false
+        inTrailers = false
+        spans.removeAll(keepingCapacity: true)
+        state = lastRequestKeepsAlive ? .start : .closed
+        return request
+    }
+
+    /// The index after "scheme://" when `target` starts with one (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" /
+    /// "-" / "." )). Plain byte scanning: Foundation's `range(of:)` is slow on Linux.
+    static func endOfScheme(_ target: String) -> String.UTF8View.Index? {
+        let utf8 = target.utf8
+        var index = utf8.startIndex
+        var length = 0
+        while index != utf8.endIndex {
+            let b = utf8[index]
+            let isAlpha = (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
+            if b == UInt8(ascii: ":") {
+                guard length > 0 else { return nil }
+                let slash1 = utf8.index(after: index)
+                guard slash1 != utf8.endIndex, utf8[slash1] == UInt8(ascii: "/") else { return nil }
+                let slash2 = utf8.index(after: slash1)
+                guard slash2 != utf8.endIndex, utf8[slash2] == UInt8(ascii: "/") else { return nil }
+                return utf8.index(after: slash2)
+            }
+            guard isAlpha || (length > 0 && (CharClass.isDigit(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+                                             || b == UInt8(ascii: "."))) else { return nil }
+            length += 1
+            index = utf8.index(after: index)
+        }
+        return nil
+    }
+
+    // MARK: - Chunked framing (RFC 9112 §7.1)
+
+    private mutating func scanChunkFraming() throws(HTTPParseError) {
+        let n = buffer.count
+        while pos < n {
+            let b = buffer[pos]
+            switch state {
+            case .chunkSize:
+                // chunk-size = 1*HEXDIG
+                if let digit = CharClass.hexValue(b) {
+                    chunkSizeDigits += 1
+                    // More than 15 hex digits could overflow; anything that large is over the body limit anyway.
+                    if chunkSizeDigits > 15 { throw .bodyTooLarge }
+                    remaining = remaining << 4 | digit
+                    if remaining > limits.maxBodyBytes - body.count { throw .bodyTooLarge }
+                } else {
+                    guard chunkSizeDigits > 0 else { throw .badRequest("invalid chunk size") }
+                    switch b {
+                    case UInt8(ascii: ";"): state = .chunkExtStart
+                    case SP, HT: state = .chunkSizeBWS
+                    case CR: state = .chunkSizeLF
+                    default: throw .badRequest("invalid chunk size")
+                    }
+                }
+            case .chunkSizeBWS:
+                // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ): BWS only before ";".
+                switch b {
+                case SP, HT: break
+                case UInt8(ascii: ";"): state = .chunkExtStart
+                default: throw .badRequest("invalid chunk size line")
+                }
+            case .chunkExtStart:
+                if b == SP || b == HT { break }
+                guard CharClass.isToken(b) else { throw .badRequest("invalid chunk extension") }
+                state = .chunkExtName
+            case .chunkExtName:
+                if CharClass.isToken(b) { break }
+                switch b {
+                case SP, HT: state = .chunkExtAfterName
+                case UInt8(ascii: "="): state = .chunkExtValueStart
+                case UInt8(ascii: ";"): state = .chunkExtStart
+                case CR: state = .chunkSizeLF
+                default: throw .badRequest("invalid chunk extension")
+                }
+            case .chunkExtAfterName:
+                switch b {
+                case SP, HT: break
+                case UInt8(ascii: "="): state = .chunkExtValueStart
+                case UInt8(ascii: ";"): state = .chunkExtStart
+                case CR: state = .chunkSizeLF
+                default: throw .badRequest("invalid chunk extension")
+                }
+            case .chunkExtValueStart:
+                if b == SP || b == HT { break }
+                if b == UInt8(ascii: "\"") {
+                    state = .chunkExtQuoted
+                } else if CharClass.isToken(b) {
+                    state = .chunkExtToken
+                } else {
+                    throw .badRequest("invalid chunk extension value")
+                }
+            case .chunkExtToken:
+                if CharClass.isToken(b) { break }
+                switch b {
+                case SP, HT: state = .chunkExtAfterValue
+                case UInt8(ascii: ";"): state = .chunkExtStart
+                case CR: state = .chunkSizeLF
+                default: throw .badRequest("invalid chunk extension value")
+                }
+            case .chunkExtQuoted:
+                // RFC 9110 §5.6.4 quoted-string.
+                if b == UInt8(ascii: "\"") {
+                    state = .chunkExtAfterValue
+                } else if b == UInt8(ascii: "\\") {
+                    state = .chunkExtQuotedPair
+                } else if !CharClass.isQDText(b) {
+                    throw .badRequest("invalid quoted chunk extension value")
+                }
+            case .chunkExtQuotedPair:
+                guard b == HT || CharClass.isFieldValue(b) else { throw .badRequest("invalid quoted-pair") }
+                state = .chunkExtQuoted
+            case .chunkExtAfterValue:
+                switch b {
+                case SP, HT: break
+                case UInt8(ascii: ";"): state = .chunkExtStart
+                case CR: state = .chunkSizeLF
+                default: throw .badRequest("invalid chunk extension")
+                }
+            case .chunkSizeLF:
+                guard b == LF else { throw .badRequest("bare CR in chunk size line") }
+                pos += 1
+                chunkLineBytes = 0
+                if remaining == 0 {
+                    // last-chunk: the trailer section follows (RFC 9112 §7.1.2).
+                    inTrailers = true
+                    headerCount = 0
+                    headersStart = pos
+                    state = .fieldStart
+                } else {
+                    state = .chunkData
+                }
+                return
+            case .chunkDataCR:
+                guard b == CR else { throw .badRequest("chunk data not followed by CRLF") }
+                state = .chunkDataLF
+            case .chunkDataLF:
+                guard b == LF else { throw .badRequest("chunk data not followed by CRLF") }
+                state = .chunkSize
+                chunkSizeDigits = 0
+                remaining = 0
+                pos += 1
+                return
+            default:
+                return
+            }
+            pos += 1
+            chunkLineBytes += 1
+            // Chunk extensions are ignored, but not without bound.
+            if chunkLineBytes > 4096 { throw .badRequest("chunk size line too long") }
+        }
+    }
+
+    // MARK: - Methods
+
+    private static let httpSlash: StaticString = "HTTP/"
+
+    /// Methods we recognise: RFC 9110 §9, PATCH (RFC 5789), WebDAV and the other registered methods llhttp knows.
+    /// Returning the literal avoids allocating a string per request. Unknown methods are 501 (RFC 9110 §9.1).
+    static let knownMethods: [String] = [
+        "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE", "QUERY",
+        "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND",
+        "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE",
+        "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE",
+    ]
+
+    private static func knownMethod(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
+        let length = end - start
+        // Fast path for the two methods that carry nearly all traffic.
+        if length == 3 && p[start] == UInt8(ascii: "G") && p[start + 1] == UInt8(ascii: "E")
+            && p[start + 2] == UInt8(ascii: "T") { return "GET" }
+        if length == 4 && p[start] == UInt8(ascii: "P") && p[start + 1] == UInt8(ascii: "O")
+            && p[start + 2] == UInt8(ascii: "S") && p[start + 3] == UInt8(ascii: "T") { return "POST" }
+        for candidate in knownMethods where candidate.utf8.count == length {
+            var k = start
+            var match = true
+            for c in candidate.utf8 {
+                if p[k] != c { match = false; break }  // methods are case-sensitive (RFC 9110 §9.1)
+                k += 1
+            }
+            if match { return candidate }
+        }
+        return nil
+    }
+}
+
+let CR: UInt8 = 13
+let LF: UInt8 = 10
+let SP: UInt8 = 32
+let HT: UInt8 = 9
+
+/// Byte classes from RFC 9110 §5.6.2 (token), §5.5 (field values), §5.6.4 (quoted-string) and RFC 3986 (targets),
+/// as 256-bit masks so the hot loops do no table loads or bounds checks.
+enum CharClass {
+    @inline(__always)
+    static func inMask(_ b: UInt8, _ m0: UInt64, _ m1: UInt64, _ m2: UInt64, _ m3: UInt64) -> Bool {
+        let word: UInt64
+        switch b >> 6 {
+        case 0: word = m0
+        case 1: word = m1
+        case 2: word = m2
+        default: word = m3
+        }
+        return (word >> UInt64(b & 63)) & 1 == 1
+    }
+
+    /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    @inline(__always)
+    static func isToken(_ b: UInt8) -> Bool { inMask(b, 0x03FF_6CFA_0000_0000, 0x57FF_FFFF_C7FF_FFFE, 0, 0) }
+
+    /// unreserved / sub-delims / ":" / "@" / "/" / "?" / "%" / "#" / "[" / "]"
+    @inline(__always)
+    static func isTarget(_ b: UInt8) -> Bool { inMask(b, 0xAFFF_FFFA_0000_0000, 0x47FF_FFFE_AFFF_FFFF, 0, 0) }
+
+    /// VCHAR / obs-text / SP / HTAB
+    @inline(__always)
+    static func isFieldValue(_ b: UInt8) -> Bool {
+        inMask(b, 0xFFFF_FFFF_0000_0200, 0x7FFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF)
+    }
+
+    /// qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+    @inline(__always)
+    static func isQDText(_ b: UInt8) -> Bool {
+        inMask(b, 0xFFFF_FFFB_0000_0200, 0x7FFF_FFFF_EFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF)
+    }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+
+    @inline(__always)
+    static func hexValue(_ b: UInt8) -> Int? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(b - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(b - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(b - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+
+    /// Case-insensitive ASCII comparison of `p[start...]` with a lowercase literal; the caller checked the length.
+    @inline(__always)
+    static func equalsLowercase(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ lower: StaticString) -> Bool {
+        let count = lower.utf8CodeUnitCount
+        guard start + count <= p.count else { return false }
+        let l = lower.utf8Start
+        for k in 0..<count {
+            var b = p[start + k]
+            if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b |= 0x20 }
+            if b != l[k] { return false }
+        }
+        return true
+    }
+}

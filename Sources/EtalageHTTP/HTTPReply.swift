@@ -1,0 +1,15 @@
+/// The way a responder answers one request. A small `Sendable` value: call it exactly once, from any thread.
+///
+/// Called on the event-loop thread during `respond(to:reply:)` (the fast path), the response is written without a
+/// thread hop or a lock. Called later or from another thread, it is queued for the loop and the loop is woken
+/// through its eventfd. Calls after the first, or after the connection closed or timed out, are ignored.
+public struct HTTPReply: Sendable {
+    let loop: EventLoop
+    let fd: Int32
+    let registration: UInt32
+    let sequence: UInt32
+
+    public func callAsFunction(_ response: HTTPResponse) {
+        loop.deliver(response, fd: fd, registration: registration, sequence: sequence)
+    }
+}
