@@ -2,6 +2,9 @@ import EtalageCore
 import EtalageHTTP
 import EtalageStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Routes requests to Etalage's endpoints. Every failure becomes a JSON error response here, at one boundary.
 struct EtalageResponder: HTTPResponder {
@@ -56,12 +59,17 @@ struct EtalageResponder: HTTPResponder {
         return Self.json(200, DecisionResponse.body(decision))
     }
 
-    /// Every decision's exposures: each experiment's variant, and holdout or not (so the lift of personalization
-    /// can be measured). Not waited for; a full queue is counted, never silent (`EventLog.droppedExposures`).
+    /// A decision's exposures: each experiment's variant, and for the holdout and its equally large comparison
+    /// slice, which of the two (so the lift of personalization can be measured). Not waited for; a full queue is
+    /// counted, never silent (`EventLog.droppedExposures`).
     func recordExposures(_ decision: Decision, visitorId: String) {
+        guard decision.holdoutMeasured || !decision.experiments.isEmpty else { return }
         let now = Clock.now()
-        var exposures = [Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,
-                                  variant: decision.holdout ? "holdout" : "personalized", at: now)]
+        var exposures: [Exposure] = []
+        if decision.holdoutMeasured {
+            exposures.append(Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,
+                                      variant: decision.holdout ? "holdout" : "personalized", at: now))
+        }
         for assignment in decision.experiments {
             exposures.append(Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: assignment.key,
                                       variant: assignment.variant, at: now))
@@ -145,20 +153,71 @@ struct EtalageResponder: HTTPResponder {
     }
 }
 
-/// Decision ids: 128 random bits as 32 hex digits, unique without coordination between replicas.
+/// Decision ids: 128 random bits as 32 hex digits, unique without coordination between replicas. Each thread keeps
+/// its own xoshiro256** generator seeded from the system's, so an id costs no system call.
 enum DecisionID {
     static func make() -> String {
-        var rng = SystemRandomNumberGenerator()
+        let (a, b) = ThreadRandom.next128()
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 32)
-        for half in 0..<2 {
-            var v = rng.next() as UInt64
+        return String(unsafeUninitializedCapacity: 32) { out in
+            var v = a
             for i in 0..<16 {
-                out[half * 16 + i] = hex[Int(v & 0xf)]
+                out[i] = hex[Int(v & 0xf)]
                 v >>= 4
             }
+            v = b
+            for i in 16..<32 {
+                out[i] = hex[Int(v & 0xf)]
+                v >>= 4
+            }
+            return 32
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A per-thread xoshiro256** generator (Blackman and Vigna), seeded from `SystemRandomNumberGenerator`.
+enum ThreadRandom {
+    final class State {
+        var s: (UInt64, UInt64, UInt64, UInt64)
+        init() {
+            var system = SystemRandomNumberGenerator()
+            s = (system.next(), system.next(), system.next(), system.next())
+            if s == (0, 0, 0, 0) { s.0 = 1 }
+        }
+
+        func next() -> UInt64 {
+            let result = rotl(s.1 &* 5, 7) &* 9
+            let t = s.1 << 17
+            s.2 ^= s.0
+            s.3 ^= s.1
+            s.1 ^= s.2
+            s.0 ^= s.3
+            s.2 ^= t
+            s.3 = rotl(s.3, 45)
+            return result
+        }
+
+        func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    }
+
+    /// The thread's state lives under a pthread key; its destructor releases it when the thread ends.
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<State>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    static func next128() -> (UInt64, UInt64) {
+        let state: State
+        if let pointer = pthread_getspecific(key) {
+            state = Unmanaged<State>.fromOpaque(pointer).takeUnretainedValue()
+        } else {
+            state = State()
+            pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        }
+        return (state.next(), state.next())
     }
 }
 

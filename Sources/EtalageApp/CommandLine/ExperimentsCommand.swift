@@ -17,8 +17,9 @@ enum ExperimentsCommand {
           etalage experiments results KEY [--db PATH] [--json] [--holdout-share S]
               Per variant: visitors exposed, converting visitors, conversion rate, revenue per visitor, lift over
               the control with its 95% interval, two-sided p-value, probability to beat the control; and the
-              sample-ratio check. KEY 'holdout' reports the personalization holdout against everyone else, with
-              the holdout's share of traffic from --holdout-share (default 0.05).
+              sample-ratio check. KEY 'holdout' reports the personalization holdout against an equally large
+              comparison slice of personalized visitors (both are recorded, so --holdout-share, the holdout's
+              expected share of those exposures, defaults to 0.5).
 
           --db PATH   the database (default ./etalage.sqlite, or ETALAGE_DB)
 
@@ -32,7 +33,9 @@ enum ExperimentsCommand {
         Only key, slot and variants are required; status defaults to draft, coverage to 1.
         """
 
-    static let defaultHoldoutShare = 0.05
+    /// Decisions record the holdout and an equally large comparison slice of personalized visitors (see
+    /// `decide`), so in the exposures the two are expected half and half.
+    static let defaultHoldoutShare = 0.5
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
         guard let sub = arguments.first else { throw UsageError("name a subcommand: add, list, stop or results") }

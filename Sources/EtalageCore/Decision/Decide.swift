@@ -34,6 +34,9 @@ public struct Decision: Sendable, Equatable {
     public var experiments: [ExperimentAssignment] = []
     /// In the global holdout: every slot shows its non-personalized default.
     public var holdout = false
+    /// Whether this decision is measured for the holdout report: the holdout itself, or the equally large slice of
+    /// personalized visitors it is compared with. Recording every decision would write a row per page view.
+    public var holdoutMeasured = false
 }
 
 /// One experiment's variant in a decision.
@@ -126,8 +129,10 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
     // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
     let unit = context.memberId.flatMap { snapshot.members[$0] != nil ? $0 : nil } ?? context.visitorId
     let settings = snapshot.settings
-    let holdout = settings.holdoutShare > 0
-        && (Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1) < settings.holdoutShare
+    let holdoutHash = Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1
+    let holdout = settings.holdoutShare > 0 && holdoutHash < settings.holdoutShare
+    // The next slice of the same size is the comparison group: personalized, and measured like the holdout.
+    let measured = settings.holdoutShare > 0 && holdoutHash < 2 * settings.holdoutShare
     if holdout {
         reasons.append("in the holdout group, so general content")
         func general(_ slot: Slot) -> SlotContent {
@@ -135,7 +140,8 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
         }
         return Decision(decisionId: decisionId, variant: general(.variant).templateId, greeting: general(.greeting),
                         banner: general(.banner), cta: general(.cta), segments: segments, reasons: reasons,
-                        asOf: snapshot.asOfText, language: language, trace: traces, experiments: [], holdout: true)
+                        asOf: snapshot.asOfText, language: language, trace: traces, experiments: [], holdout: true,
+                        holdoutMeasured: true)
     }
 
     let variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
@@ -163,7 +169,8 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
     let variant = fill(.variant).templateId
     return Decision(decisionId: decisionId, variant: variant, greeting: fill(.greeting),
                     banner: fill(.banner), cta: fill(.cta), segments: segments, reasons: reasons,
-                    asOf: snapshot.asOfText, language: language, trace: traces, experiments: assignments, holdout: false)
+                    asOf: snapshot.asOfText, language: language, trace: traces, experiments: assignments, holdout: false,
+                    holdoutMeasured: measured)
 }
 
 /// A slot's `default` template, with no variables: what the holdout sees.
