@@ -48,20 +48,30 @@ final class EventsEndpointTests: XCTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM events"), 0)
     }
 
-    func testEveryDecisionRecordsItsHoldoutExposure() throws {
-        var ids: [String] = []
-        for i in 0..<20 {
-            let decision = try XCTUnwrap(try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"v\#(i)"}"#).json)
-            XCTAssertNotNil(decision["holdout"]?.boolValue)
+    func testTheHoldoutAndItsComparisonSliceRecordExposuresAndNobodyElse() throws {
+        // Fixture settings: holdout.share 0.05, so the holdout is hash < 0.05 and the comparison slice 0.05..<0.10.
+        var expected: [String: String] = [:]
+        var ids: [String: String] = [:]
+        for i in 0..<200 {
+            let visitor = "exposure-visitor-\(i)"
+            let decision = try XCTUnwrap(try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"\#(visitor)"}"#).json)
             XCTAssertEqual(decision["experiments"], .array([]))
-            ids.append(decision["decisionId"]?.stringValue ?? "")
+            let id = decision["decisionId"]?.stringValue ?? ""
+            ids[visitor] = id
+            let hash = Bucketing.hash(seed: "etalage-holdout", value: visitor, version: 2) ?? 1
+            XCTAssertEqual(decision["holdout"]?.boolValue, hash < 0.05, visitor)
+            if hash < 0.10 { expected[id] = hash < 0.05 ? "holdout" : "personalized" }
         }
+        XCTAssertFalse(expected.isEmpty, "200 visitors should put some in the measured slices")
         let deadline = Date().addingTimeInterval(3)
-        while try count("SELECT count(*) FROM exposures WHERE experiment = 'holdout'") < 20, Date() < deadline {
+        while try count("SELECT count(*) FROM exposures WHERE experiment = 'holdout'") < expected.count, Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
-        XCTAssertEqual(try count("SELECT count(*) FROM exposures WHERE experiment = 'holdout'"), 20)
-        XCTAssertEqual(try count("SELECT count(*) FROM exposures WHERE decision_id = '\(ids[7])'"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM exposures WHERE experiment = 'holdout'"), expected.count)
+        let db = try SQLiteConnection(path: server.database, mode: .readOnly)
+        var recorded: [String: String] = [:]
+        try db.query("SELECT decision_id, variant FROM exposures WHERE experiment = 'holdout'") { recorded[$0.string(0)] = $0.string(1) }
+        XCTAssertEqual(recorded, expected)
     }
 
     func testTraceOnlyWithTheAdminToken() throws {

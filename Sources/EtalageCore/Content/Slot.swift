@@ -60,6 +60,10 @@ public final class ContentTemplate: Sendable {
     public let source: String
     /// Fields in the slot's order, each with its compiled template.
     public let fields: [(name: String, template: MustacheTemplate)]
+    /// Per field, its text when it has no tags (rendered once, here), else nil.
+    public let staticFields: [String?]
+    /// Whether any field uses a variable or section: only then does a decision build the variables.
+    public let needsVariables: Bool
 
     /// The field's position in the slot's `fields` order (response order), for direct indexing.
     public init(slot: Slot, id: String, language: String, source: String) throws(TemplateError) {
@@ -109,5 +113,7 @@ public final class ContentTemplate: Sendable {
         self.language = language
         self.source = source
         self.fields = fields
+        self.staticFields = fields.map { $0.1.staticText }
+        self.needsVariables = staticFields.contains(nil)
     }
 }

@@ -136,7 +136,11 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
     if holdout {
         reasons.append("in the holdout group, so general content")
         func general(_ slot: Slot) -> SlotContent {
-            defaultContent(slot, language: language, snapshot: snapshot, trace: &traces)
+            let content = snapshot.content
+            let template = (content.languageIndex(language) ?? content.languageIndex(settings.defaultLanguage))
+                .flatMap { content.defaults[slot.index][$0] }
+            traces?.append(SlotTrace(slot: slot, steps: [], templateId: template?.id ?? Snapshot.defaultTemplateId, ruleId: nil))
+            return render(template.map { ($0, nil) }, slot: slot, language: language, variables: .object([:]), snapshot: snapshot)
         }
         return Decision(decisionId: decisionId, variant: general(.variant).templateId, greeting: general(.greeting),
                         banner: general(.banner), cta: general(.cta), segments: segments, reasons: reasons,
@@ -144,44 +148,40 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
                         holdoutMeasured: true)
     }
 
-    let variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
     var ruleInput = RuleInput(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
 
     // A running experiment's variant overrides the slot's rules; the first experiment (by key) on a slot wins.
     var assignments: [ExperimentAssignment] = []
-    var overrides: [ContentTemplate?] = [nil, nil, nil, nil]
-    for experiment in snapshot.experiments where experiment.isLive(at: now) && overrides[experiment.slot.index] == nil {
+    var picked: [(ContentTemplate, String?)?] = [nil, nil, nil, nil]
+    var decided = [false, false, false, false]
+    for experiment in snapshot.experiments where experiment.isLive(at: now) && !decided[experiment.slot.index] {
         if let condition = experiment.condition, !condition.evaluate(ruleInput.attributes()) { continue }
         guard let variant = experiment.assign(hashValue: unit),
               let template = snapshot.template(experiment.slot, id: variant.templateId, language: language)
         else { continue }
-        overrides[experiment.slot.index] = template
+        picked[experiment.slot.index] = (template, nil)
+        decided[experiment.slot.index] = true
         assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
     }
-
-    func fill(_ slot: Slot) -> SlotContent {
-        if let template = overrides[slot.index] {
-            traces?.append(SlotTrace(slot: slot, steps: [], templateId: template.id, ruleId: nil))
-            return render(template, ruleId: nil, slot: slot, language: language, variables: variables, snapshot: snapshot)
+    // Choose every slot first; variables are built only if a chosen template uses them.
+    for slot in Slot.allCases {
+        if decided[slot.index] {
+            traces?.append(SlotTrace(slot: slot, steps: [], templateId: picked[slot.index]?.0.id ?? "", ruleId: nil))
+        } else {
+            picked[slot.index] = choose(slot, input: &ruleInput, language: language, snapshot: snapshot, now: now, trace: &traces)
         }
-        return choose(slot, input: &ruleInput, language: language, variables: variables, snapshot: snapshot, now: now, trace: &traces)
     }
-    let variant = fill(.variant).templateId
-    return Decision(decisionId: decisionId, variant: variant, greeting: fill(.greeting),
+    let needsVariables = picked.contains { $0?.0.needsVariables ?? false }
+    let variables = needsVariables
+        ? Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
+        : .null
+    func fill(_ slot: Slot) -> SlotContent {
+        render(picked[slot.index], slot: slot, language: language, variables: variables, snapshot: snapshot)
+    }
+    return Decision(decisionId: decisionId, variant: picked[0]?.0.id ?? Snapshot.defaultTemplateId, greeting: fill(.greeting),
                     banner: fill(.banner), cta: fill(.cta), segments: segments, reasons: reasons,
                     asOf: snapshot.asOfText, language: language, trace: traces, experiments: assignments, holdout: false,
                     holdoutMeasured: measured)
-}
-
-/// A slot's `default` template, with no variables: what the holdout sees.
-func defaultContent(_ slot: Slot, language: String, snapshot: Snapshot, trace: inout [SlotTrace]?) -> SlotContent {
-    let content = snapshot.content
-    let index = content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage)
-    guard let template = index.flatMap({ content.defaults[slot.index][$0] }) else {
-        return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
-    }
-    trace?.append(SlotTrace(slot: slot, steps: [], templateId: template.id, ruleId: nil))
-    return render(template, ruleId: nil, slot: slot, language: language, variables: .object([:]), snapshot: snapshot)
 }
 
 /// What rule conditions see: `{"segments": [...], "member": {...}, "request": {...}}`, built only when a rule
@@ -227,8 +227,8 @@ func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapsho
 
 /// The first rule (highest priority) that is active, matches, and whose template exists wins.
 /// A field that renders empty takes the default template's field, so no slot shows an empty link or title.
-func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: JSON, snapshot: Snapshot, now: Double,
-            trace: inout [SlotTrace]?) -> SlotContent {
+func choose(_ slot: Slot, input: inout RuleInput, language: String, snapshot: Snapshot, now: Double,
+            trace: inout [SlotTrace]?) -> (ContentTemplate, String?)? {
     let content = snapshot.content
     // chooseLanguage only returns languages with content, or the default; both resolve here or give nothing.
     let languageIndex = content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage)
@@ -252,30 +252,34 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, variables: J
         if trace != nil { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome ?? "matched: wins")) }
         if chosen != nil { break }
     }
-    let fallback = languageIndex.flatMap { content.defaults[slot.index][$0] }
-    let picked = chosen ?? fallback.map { ($0, nil) }
+    let picked = chosen ?? languageIndex.flatMap { content.defaults[slot.index][$0] }.map { ($0, nil) }
     trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.0.id ?? Snapshot.defaultTemplateId, ruleId: picked?.1))
-    guard let (template, ruleId) = picked else {
-        return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
-    }
-    return render(template, ruleId: ruleId, slot: slot, language: language, variables: variables, snapshot: snapshot)
+    return picked
 }
 
 /// Renders a template's fields. A field that renders empty takes the slot's default template's field, so no slot
-/// shows an empty link or title.
-func render(_ template: ContentTemplate, ruleId: String?, slot: Slot, language: String, variables: JSON,
+/// shows an empty link or title. Plain-text fields were rendered when the template was loaded.
+func render(_ picked: (ContentTemplate, String?)?, slot: Slot, language: String, variables: JSON,
             snapshot: Snapshot) -> SlotContent {
+    guard let (template, ruleId) = picked else {
+        return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
+    }
     guard slot != .variant else { return SlotContent(templateId: template.id, ruleId: ruleId, fields: []) }
-    let content = snapshot.content
-    let fallback = (content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage))
-        .flatMap { content.defaults[slot.index][$0] }
     var fields: [SlotContent.Field] = []
     fields.reserveCapacity(template.fields.count)
+    var fallback: ContentTemplate??
     for (i, (name, field)) in template.fields.enumerated() {
-        var value = field.render(variables)
-        // Templates of a slot share the field order, so the default's field is at the same index.
-        if value.utf8.allSatisfy({ $0 == 0x20 }), let fallback, i < fallback.fields.count {
-            value = fallback.fields[i].template.render(variables)
+        var value = template.staticFields[i] ?? field.render(variables)
+        if value.utf8.allSatisfy({ $0 == 0x20 }) {
+            if fallback == nil {
+                let content = snapshot.content
+                fallback = .some((content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage))
+                    .flatMap { content.defaults[slot.index][$0] })
+            }
+            // Templates of a slot share the field order, so the default's field is at the same index.
+            if let other = fallback ?? nil, i < other.fields.count {
+                value = other.staticFields[i] ?? other.fields[i].template.render(variables)
+            }
         }
         fields.append(SlotContent.Field(name: name, value: value))
     }
@@ -342,7 +346,7 @@ enum Explain {
         if let category = p.lastCategory, p.lifecycle == .active { reasons.append("you bought " + words(category)) }
         if p.segments.contains("birthday") { reasons.append("birthday this week") }
         if p.segments.contains("milestone:5th-order") { reasons.append("next order is the 5th") }
-        if let rfm = p.rfm { reasons.append("RFM \(rfm.segment.replacingOccurrences(of: "-", with: " ")) (\(rfm.code))") }
+        if let rfm = p.rfm { reasons.append("RFM " + words(rfm.segment) + " (" + rfm.code + ")") }
         return reasons
     }
 }

@@ -20,6 +20,17 @@ public struct MustacheTemplate: Sendable {
     init(nodes: [Node]) {
         self.nodes = nodes
     }
+
+    /// The output when the template has no tags at all (plain text), else nil: such a template renders the same
+    /// for every context, so callers can keep the text instead of rendering it per request.
+    public var staticText: String? {
+        var bytes: [UInt8] = []
+        for node in nodes {
+            guard case .text(let text) = node else { return nil }
+            bytes.append(contentsOf: text)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 /// Where a template finds its partials (and the parents of `{{< parent}}` tags) by name.
