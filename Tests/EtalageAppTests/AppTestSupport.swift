@@ -16,7 +16,8 @@ final class TestServer {
     var port: Int { server.port }
     var database: String { server.configuration.database }
 
-    init(refreshMilliseconds: Int = 250, rebuildSeconds: Int = 3_600, adminToken: String? = nil) throws {
+    init(refreshMilliseconds: Int = 250, rebuildSeconds: Int = 3_600, adminToken: String? = nil,
+         eventQueueCapacity: Int = 100_000) throws {
         directory = NSTemporaryDirectory() + "etalage-app-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -27,6 +28,7 @@ final class TestServer {
         configuration.refreshIntervalMilliseconds = refreshMilliseconds
         configuration.rebuildIntervalSeconds = rebuildSeconds
         configuration.adminToken = adminToken
+        configuration.eventQueueCapacity = eventQueueCapacity
         server = try EtalageServer(configuration: configuration, log: { line in if ProcessInfo.processInfo.environment["ETALAGE_TEST_LOG"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
         try server.start()
     }

@@ -94,4 +94,16 @@ final class EventsEndpointTests: XCTestCase {
         XCTAssertEqual(ready.json?["status"]?.stringValue, "ready")
         XCTAssertEqual(ready.json?["members"], .number(15))
     }
+
+    func testAFullQueueAnswers503WithRetryAfterAndStoresNothingOfTheBatch() throws {
+        let small = try TestServer(eventQueueCapacity: 100)
+        defer { small.close() }
+        let body = "[" + (0..<150).map { #"{"type":"click","decisionId":"full-\#($0)","visitorId":"v"}"# }.joined(separator: ",") + "]"
+        let response = try HTTPTestClient.post(port: small.port, path: "/v1/events", body: body)
+        XCTAssertEqual(response.status, 503, response.text)
+        XCTAssertEqual(response.headers["retry-after"], "1")
+        XCTAssertEqual(response.json?["error"]?["code"]?.stringValue, "queue_full")
+        let stored = try SQLiteConnection(path: small.database, mode: .readOnly).scalarInt("SELECT count(*) FROM events")
+        XCTAssertEqual(stored, 0, "a refused batch is not half stored")
+    }
 }
