@@ -109,3 +109,32 @@ struct TestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The built `etalage` executable next to the test bundle.
+let etalageBinary: String = {
+    let products = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+    for candidate in [products, products.deletingLastPathComponent()] {
+        let path = candidate.appendingPathComponent("etalage").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("etalage").path }
+        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "etalage"
+}()
+
+/// Runs the `etalage` binary to completion; returns its exit status and what it printed.
+func runEtalage(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: etalageBinary)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}

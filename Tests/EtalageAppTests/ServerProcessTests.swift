@@ -17,15 +17,7 @@ final class ServerProcessTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
-    var binary: String {
-        let products = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for candidate in [products, products.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("etalage").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("etalage").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "etalage"
-    }
+    var binary: String { etalageBinary }
 
     /// Starts `etalage serve` on a free port and waits until it answers.
     func startServer() throws -> (Process, Int) {

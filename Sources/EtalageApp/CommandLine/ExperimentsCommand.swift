@@ -149,7 +149,7 @@ enum ExperimentsCommand {
         do {
             if key == ExperimentDefinition.holdoutKey {
                 report = try ExperimentReport.holdout(db, share: holdoutShare)
-                heading = "holdout (\(percent(holdoutShare, digits: 1)) of traffic sees general content) vs personalized"
+                heading = "holdout (general content) vs an equal comparison slice of personalized visitors; expected share of the holdout \(percent(holdoutShare, digits: 1))"
             } else {
                 guard let stored = try ExperimentStore.read(key: key, in: db) else {
                     throw CommandError("experiment '\(key)': no such experiment (etalage experiments list shows them)")
