@@ -1,3 +1,4 @@
+import EtalageCore
 import Foundation
 
 /// Everything `etalage serve` can be told. Precedence: flag, then environment variable, then the default.
@@ -19,6 +20,9 @@ public struct Configuration: Sendable, Equatable {
     public var rebuildIntervalSeconds = 3_600
     /// `--admin-token` / `ETALAGE_ADMIN_TOKEN`: the bearer token for admin features (decision traces); none: off.
     public var adminToken: String?
+    /// `--member-secret` / `ETALAGE_MEMBER_SECRET`: the secret the shop signs member ids with (HMAC-SHA256);
+    /// when set, a `memberId` needs a valid `memberToken`.
+    public var memberSecret: String?
     /// `--event-queue` / `ETALAGE_EVENT_QUEUE`: events and exposures waiting to be written before `/v1/events`
     /// answers 503.
     public var eventQueueCapacity = 100_000
@@ -45,6 +49,12 @@ public struct Configuration: Sendable, Equatable {
             guard v.utf8.count >= 16 else { throw UsageError("the admin token must be at least 16 characters") }
             adminToken = v
         }
+        if let (name, v) = pick("member-secret", "ETALAGE_MEMBER_SECRET") {
+            guard v.utf8.count >= MemberToken.minimumSecretLength else {
+                throw UsageError("\(name) must be at least \(MemberToken.minimumSecretLength) characters")
+            }
+            memberSecret = v
+        }
         if let (name, v) = pick("event-queue", "ETALAGE_EVENT_QUEUE") {
             eventQueueCapacity = try arguments.int(name, v, range: 100...10_000_000) ?? eventQueueCapacity
         }
@@ -54,7 +64,7 @@ public struct Configuration: Sendable, Equatable {
     }
 
     static let serveOptions: Set<String> = ["host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval",
-                                            "admin-token", "event-queue"]
+                                            "admin-token", "event-queue", "member-secret"]
 }
 
 /// Finds the project's `Fixtures/` and `Templates/`: in the working directory, else in the source checkout the

@@ -12,6 +12,8 @@ struct EtalageResponder: HTTPResponder {
     let events: EventLog
     /// The admin bearer token; nil when none is configured (then admin-only features are off).
     let adminToken: String?
+    /// Verifies member tokens when a member secret is configured; nil: member ids are trusted as sent.
+    let members: MemberToken.Verifier?
     let parser = JSONParser(maxDepth: 32)
 
     /// Endpoints and the methods each allows; anything else is 404 or 405.
@@ -46,12 +48,13 @@ struct EtalageResponder: HTTPResponder {
         } catch {
             return Self.error(400, "invalid_json", "the body is not valid JSON: \(error.message) at byte \(error.offset)")
         }
-        let context: DecisionContext
+        var context: DecisionContext
         do {
             context = try DecisionContext(json: json)
         } catch {
             return Self.error(400, error.code, error.message)
         }
+        context.verifyMember(with: members, now: Clock.now())
         let trace = context.trace && isAdmin(request)
         let decision = decide(context, snapshot: snapshots.snapshot, decisionId: DecisionID.make(),
                               options: DecideOptions(now: Clock.now(), trace: trace))
@@ -117,7 +120,7 @@ struct EtalageResponder: HTTPResponder {
     /// Whether the request carries the admin token, compared in constant time.
     func isAdmin(_ request: HTTPRequest) -> Bool {
         guard let adminToken, let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else { return false }
-        return ConstantTime.equal(Array(header.utf8.dropFirst(7)), Array(adminToken.utf8))
+        return ConstantTime.equal(Array(adminToken.utf8), Array(header.utf8.dropFirst(7)))
     }
 
     /// 200 while the snapshot is current; 503 with the reason while serving an older snapshot after a failed refresh.
@@ -224,17 +227,6 @@ enum ThreadRandom {
 /// Wall-clock time in seconds since the epoch.
 enum Clock {
     static func now() -> Double { Date().timeIntervalSince1970 }
-}
-
-/// Comparisons whose time does not depend on where two secrets differ.
-enum ConstantTime {
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-        }
-        return difference == 0
-    }
 }
 
 /// The body of `POST /v1/events` answers: `{"accepted": n, "rejected": [{"index": i, "message": "..."}]}`.

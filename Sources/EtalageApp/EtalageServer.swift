@@ -36,7 +36,8 @@ public final class EtalageServer: Sendable {
         http.host = configuration.host
         http.port = configuration.port
         self.http = HTTPServer(configuration: http,
-                               responder: EtalageResponder(snapshots: snapshots, events: events, adminToken: configuration.adminToken))
+                               responder: EtalageResponder(snapshots: snapshots, events: events, adminToken: configuration.adminToken,
+                                                           members: configuration.memberSecret.map { MemberToken.Verifier(secret: $0) }))
     }
 
     /// Starts serving and refreshing.

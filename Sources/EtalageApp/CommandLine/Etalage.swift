@@ -10,7 +10,7 @@ public enum Etalage {
 
         Usage:
           etalage serve [--host H] [--port N] [--db PATH] [--fixtures DIR] [--templates DIR]
-                        [--refresh-interval MS] [--rebuild-interval S] [--admin-token T] [--event-queue N]
+                        [--refresh-interval MS] [--rebuild-interval S] [--admin-token T] [--event-queue N] [--member-secret S]
           etalage import --db PATH [--members FILE] [--orders FILE] [--events FILE]
           etalage templates lint|import|export [--dir DIR] [--db PATH] [--prune]
           etalage fixtures --members N --db PATH [--seed S] [--today YYYY-MM-DD]
@@ -45,6 +45,7 @@ public enum Etalage {
           --rebuild-interval S    ETALAGE_REBUILD_INTERVAL  3600: full rebuild so time-based segments advance
           --admin-token T         ETALAGE_ADMIN_TOKEN       none: bearer token for admin features (decision traces)
           --event-queue N         ETALAGE_EVENT_QUEUE       100000: queued events before /v1/events answers 503
+          --member-secret S       ETALAGE_MEMBER_SECRET     none: HMAC secret (32+ characters); member ids then need a memberToken
         A flag beats the environment, which beats the default. SIGTERM or SIGINT stops the server gracefully.
         """
 

@@ -102,7 +102,11 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
         reasons.append(contentsOf: Explain.member(profile))
     } else {
         segments.append(Lifecycle.prospect.rawValue)
-        if context.memberId == nil { reasons.append("not signed in as a member") }
+        if context.memberUnverified {
+            reasons.append("member not verified, so general content")
+        } else if context.memberId == nil {
+            reasons.append("not signed in as a member")
+        }
     }
     if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
         segments.append("campaign:\(campaign)")

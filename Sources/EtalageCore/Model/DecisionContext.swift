@@ -13,6 +13,10 @@ public struct DecisionContext: Sendable, Equatable {
 
     public var visitorId: String
     public var memberId: String?
+    /// The shop's signature of `memberId` (see `MemberToken`); required when the server has a member secret.
+    public var memberToken: String?
+    /// Set by the server when a member id came without a valid token: the visitor is treated as anonymous.
+    public var memberUnverified = false
     public var referral = Referral()
     /// Recently viewed categories, most recent first.
     public var categories: [String] = []
@@ -65,6 +69,7 @@ extension DecisionContext {
         guard !visitorId.isEmpty else { throw ContextError(code: "invalid_field", message: "visitorId must not be empty") }
         self.init(visitorId: visitorId)
         memberId = try Self.optionalString(body["memberId"], "memberId", max: Limits.maxIdLength).flatMap { $0.isEmpty ? nil : $0 }
+        memberToken = try Self.optionalString(body["memberToken"], "memberToken", max: MemberToken.maxLength)
         if let referral = try Self.optionalObject(body["referral"], "referral") {
             self.referral.source = try Self.optionalString(referral["source"], "referral.source", max: Limits.maxTextLength)
             self.referral.medium = try Self.optionalString(referral["medium"], "referral.medium", max: Limits.maxTextLength)
@@ -135,6 +140,15 @@ extension DecisionContext {
 }
 
 extension DecisionContext {
+    /// Checks the member token when a secret is configured: without a valid, unexpired token the member id is
+    /// dropped (the visitor is anonymous) and `memberUnverified` is set, so the reasons can say so.
+    public mutating func verifyMember(with verifier: MemberToken.Verifier?, now: Double) {
+        guard let verifier, let memberId else { return }
+        if case .valid = verifier.verify(memberToken ?? "", memberId: memberId, now: now) { return }
+        self.memberId = nil
+        memberUnverified = true
+    }
+
     /// The attributes request-scope segment conditions see. Browsing and cart are left out without consent.
     public func attributes(browsingAllowed: Bool) -> JSON {
         var a = [String: JSON](minimumCapacity: 8)
