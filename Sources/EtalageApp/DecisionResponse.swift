@@ -5,44 +5,44 @@ enum DecisionResponse {
     static func body(_ decision: Decision) -> [UInt8] {
         var w = JSONWriter(capacity: 768)
         w.beginObject()
-        w.key("decisionId"); w.string(decision.decisionId)
-        w.key("variant"); w.string(decision.variant)
-        w.key("greeting"); slot(&w, decision.greeting, withId: false)
-        w.key("banner"); slot(&w, decision.banner, withId: true)
-        w.key("cta"); slot(&w, decision.cta, withId: false)
-        w.key("segments"); strings(&w, decision.segments)
-        w.key("reasons"); strings(&w, decision.reasons)
-        w.key("language"); w.string(decision.language)
-        w.key("experiments")
+        w.key(literal: "decisionId"); w.string(decision.decisionId)
+        w.key(literal: "variant"); w.string(decision.variant)
+        w.key(literal: "greeting"); slot(&w, decision.greeting, withId: false)
+        w.key(literal: "banner"); slot(&w, decision.banner, withId: true)
+        w.key(literal: "cta"); slot(&w, decision.cta, withId: false)
+        w.key(literal: "segments"); strings(&w, decision.segments)
+        w.key(literal: "reasons"); strings(&w, decision.reasons)
+        w.key(literal: "language"); w.string(decision.language)
+        w.key(literal: "experiments")
         w.beginArray()
         for assignment in decision.experiments {
             w.beginObject()
-            w.key("key"); w.string(assignment.key)
-            w.key("variant"); w.string(assignment.variant)
+            w.key(literal: "key"); w.string(assignment.key)
+            w.key(literal: "variant"); w.string(assignment.variant)
             w.endObject()
         }
         w.endArray()
-        w.key("holdout"); w.bool(decision.holdout)
-        w.key("asOf"); w.string(decision.asOf)
+        w.key(literal: "holdout"); w.bool(decision.holdout)
+        w.key(literal: "asOf"); w.string(decision.asOf)
         if let trace = decision.trace {
-            w.key("trace")
+            w.key(literal: "trace")
             w.beginObject()
-            w.key("segments"); strings(&w, decision.segments)
-            w.key("slots")
+            w.key(literal: "segments"); strings(&w, decision.segments)
+            w.key(literal: "slots")
             w.beginArray()
             for slot in trace {
                 w.beginObject()
-                w.key("slot"); w.string(slot.slot.rawValue)
-                w.key("template"); w.string(slot.templateId)
-                w.key("rule")
+                w.key(literal: "slot"); w.string(slot.slot.rawValue)
+                w.key(literal: "template"); w.string(slot.templateId)
+                w.key(literal: "rule")
                 if let rule = slot.ruleId { w.string(rule) } else { w.null() }
-                w.key("considered")
+                w.key(literal: "considered")
                 w.beginArray()
                 for step in slot.steps {
                     w.beginObject()
-                    w.key("rule"); w.string(step.rule)
-                    w.key("priority"); w.number(step.priority)
-                    w.key("outcome"); w.string(step.outcome)
+                    w.key(literal: "rule"); w.string(step.rule)
+                    w.key(literal: "priority"); w.number(step.priority)
+                    w.key(literal: "outcome"); w.string(step.outcome)
                     w.endObject()
                 }
                 w.endArray()
@@ -57,7 +57,7 @@ enum DecisionResponse {
 
     static func slot(_ w: inout JSONWriter, _ content: SlotContent, withId: Bool) {
         w.beginObject()
-        if withId { w.key("id"); w.string(content.templateId) }
+        if withId { w.key(literal: "id"); w.string(content.templateId) }
         for field in content.fields {
             w.key(field.name)
             w.string(field.value)

@@ -68,6 +68,17 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes a member name known at compile time that needs no escaping (ASCII letters, digits, `_`, `-`),
+    /// without scanning it: response keys are constants on the request path.
+    public mutating func key(literal name: StaticString) {
+        separate()
+        bytes.append(0x22)
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(0x22)
+        bytes.append(0x3A)
+        needsComma = false
+    }
+
     public mutating func string(_ value: String) {
         separate()
         JSONWriter.appendQuoted(value, to: &bytes)
