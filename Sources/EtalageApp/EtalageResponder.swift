@@ -14,7 +14,6 @@ struct EtalageResponder: HTTPResponder {
     let adminToken: String?
     /// Verifies member tokens when a member secret is configured; nil: member ids are trusted as sent.
     let members: MemberToken.Verifier?
-    let parser = JSONParser(maxDepth: 32)
 
     /// Endpoints and the methods each allows; anything else is 404 or 405.
     static let routes: [String: [String]] = [
@@ -42,17 +41,17 @@ struct EtalageResponder: HTTPResponder {
     }
 
     func decisions(_ request: HTTPRequest) -> HTTPResponse {
-        let json: JSON
-        do {
-            json = try parser.parse(request.body)
-        } catch {
-            return Self.error(400, "invalid_json", "the body is not valid JSON: \(error.message) at byte \(error.offset)")
-        }
+        // Straight from the bytes to the context: no JSON tree on the request path.
         var context: DecisionContext
         do {
-            context = try DecisionContext(json: json)
+            context = try DecisionContext.decode(request.body)
         } catch {
-            return Self.error(400, error.code, error.message)
+            switch error {
+            case .json(let error):
+                return Self.error(400, "invalid_json", "the body is not valid JSON: \(error.message) at byte \(error.offset)")
+            case .context(let error):
+                return Self.error(400, error.code, error.message)
+            }
         }
         context.verifyMember(with: members, now: Clock.now())
         let trace = context.trace && isAdmin(request)

@@ -136,6 +136,12 @@ struct JSONByteReader {
         pendingValues.reserveCapacity(16)
     }
 
+    /// A reader for `skipValue` and `scanObject` only, which never use the pending members.
+    init(scanning bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
     @inline(__always)
     func fail(_ message: String, at offset: Int) -> JSONParseError {
         JSONParseError(offset: offset, message: message)
@@ -265,36 +271,79 @@ struct JSONByteReader {
 
     /// Parses a string starting at the opening quote. Slices without escapes are decoded in one go.
     mutating func parseString() throws(JSONParseError) -> String {
+        let start = index + 1
+        if try scanString() { return String(decoding: scratch, as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]), as: UTF8.self)
+    }
+
+    /// Checks the string at `index` (its opening quote) and moves past its closing quote. Returns true when it had
+    /// escapes: then `scratch` holds its decoded bytes; otherwise its value is the bytes between the quotes.
+    @inline(__always)
+    mutating func scanString() throws(JSONParseError) -> Bool {
+        // Most strings are short and plain: one or two words up to the closing quote.
+        let end = skipPlainASCII(from: index + 1)
+        if end < bytes.count, bytes[end] == ASCII.quote {
+            index = end + 1
+            return false
+        }
+        return try scanString(resumingAt: end)
+    }
+
+    /// `scanString` from `resumingAt`, the first byte after the opening quote that needs a look.
+    mutating func scanString(resumingAt resume: Int) throws(JSONParseError) -> Bool {
         let open = index
         let start = index + 1
-        var i = start
+        var i = resume
         while true {
+            i = skipPlainASCII(from: i)
             guard i < bytes.count else { throw fail("unterminated string", at: open) }
             let byte = bytes[i]
             if byte == ASCII.quote {
                 index = i + 1
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+                return false
             }
             if byte == ASCII.backslash {
                 scratch.removeAll(keepingCapacity: true)
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
                 index = i
-                return try parseEscapedString(open: open)
+                try scanEscapedString(open: open)
+                return true
             }
             if byte < 0x20 { throw fail("unescaped control character in string", at: i) }
             i = byte < 0x80 ? i + 1 : try validateUTF8Sequence(at: i)
         }
     }
 
-    /// Continues a string at its first backslash, building the value in `scratch`.
-    mutating func parseEscapedString(open: Int) throws(JSONParseError) -> String {
+    /// The index of the first byte from `start` on that a string must look at: a quote, a backslash, a control
+    /// character or a non-ASCII byte (or the first of the last < 8 bytes). Tests eight bytes at a time, with the
+    /// zero-byte tests from "Bit Twiddling Hacks"; their false positives only ever follow a true hit, so the lowest
+    /// flagged byte is a real one.
+    @inline(__always)
+    func skipPlainASCII(from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var i = start
+        while i &+ 8 <= bytes.count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let quotes = word ^ (ones &* UInt64(ASCII.quote))
+            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+            let flagged = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
+            let hits = flagged & (ones &* 0x80)
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
+    }
+
+    /// Continues a string at its first backslash, decoding it into `scratch`, and moves past its closing quote.
+    mutating func scanEscapedString(open: Int) throws(JSONParseError) {
         var i = index
         while true {
             guard i < bytes.count else { throw fail("unterminated string", at: open) }
             let byte = bytes[i]
             if byte == ASCII.quote {
                 index = i + 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             }
             if byte == ASCII.backslash {
                 i = try decodeEscape(at: i)
@@ -487,5 +536,114 @@ struct JSONByteReader {
         if mantissa == 0, byte == ASCII.zero, digits == 0 { return }
         digits += 1
         if digits <= 19 { mantissa = mantissa &* 10 &+ UInt64(byte - ASCII.zero) }
+    }
+}
+
+// MARK: - Validating without building
+
+/// Readers that need only part of a document (such as `DecisionContext.decode`) skip the rest with these: every
+/// byte is checked exactly as `parseValue` would, with the same errors at the same offsets, but no `JSON` is built.
+extension JSONByteReader {
+    /// Checks the value at `index` like `parseValue` and moves past it.
+    mutating func skipValue() throws(JSONParseError) {
+        guard index < bytes.count else { throw fail("unexpected end of input, expected a value", at: index) }
+        switch bytes[index] {
+        case ASCII.quote: _ = try scanString()
+        case ASCII.openBrace: try scanObject(keyedBy: { _ in () }) { (reader: inout JSONByteReader, _: ()?) throws(JSONParseError) in
+            try reader.skipValue()
+        }
+        case ASCII.openBracket: try skipArray()
+        case 0x74: try expectLiteral("true")
+        case 0x66: try expectLiteral("false")
+        case 0x6E: try expectLiteral("null")
+        case ASCII.minus, ASCII.zero...ASCII.nine: _ = try parseNumber()
+        default: throw fail("expected a value", at: index)
+        }
+    }
+
+    /// Checks the array at `index` (its '[') like `parseArray` and moves past it.
+    mutating func skipArray() throws(JSONParseError) {
+        try enterContainer()
+        defer { depth -= 1 }
+        index += 1  // '['
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == ASCII.closeBracket {
+            index += 1
+            return
+        }
+        while true {
+            try skipValue()
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("expected ',' or ']'", at: index) }
+            let byte = bytes[index]
+            index += 1
+            if byte == ASCII.comma {
+                skipWhitespace()
+                continue
+            }
+            if byte == ASCII.closeBracket { return }
+            throw fail("expected ',' or ']'", at: index - 1)
+        }
+    }
+
+    /// Reads the object at `index` (its '{') with the same checks and errors as `parseObject`, and moves past it.
+    ///
+    /// For each member, in document order, `match` names the key from its decoded bytes (nil: not one the caller
+    /// wants) and `member` is called with `index` at the value, which it must read or skip.
+    @inline(__always)
+    mutating func scanObject<Key>(
+        keyedBy match: (UnsafeBufferPointer<UInt8>) -> Key?,
+        member: (inout JSONByteReader, Key?) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        try enterContainer()
+        defer { depth -= 1 }
+        index += 1  // '{'
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == ASCII.closeBrace {
+            index += 1
+            return
+        }
+        var first = true
+        while true {
+            guard index < bytes.count, bytes[index] == ASCII.quote else {
+                throw fail(first ? "expected a string key or '}'" : "expected a string key", at: index)
+            }
+            let keyStart = index + 1
+            let key: Key?
+            if try scanString() {
+                key = scratch.withUnsafeBufferPointer(match)
+            } else {
+                key = match(UnsafeBufferPointer(rebasing: bytes[keyStart..<(index - 1)]))
+            }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == ASCII.colon else { throw fail("expected ':'", at: index) }
+            index += 1
+            skipWhitespace()
+            try member(&self, key)
+            first = false
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("expected ',' or '}'", at: index) }
+            let byte = bytes[index]
+            index += 1
+            if byte == ASCII.comma {
+                skipWhitespace()
+                continue
+            }
+            if byte == ASCII.closeBrace { return }
+            throw fail("expected ',' or '}'", at: index - 1)
+        }
+    }
+
+    /// An empty value of the type of the (already checked) value at `offset`, for messages that name its type.
+    func shape(at offset: Int) -> JSON {
+        guard offset >= 0, offset < bytes.count else { return .null }
+        switch bytes[offset] {
+        case ASCII.quote: return .string("")
+        case ASCII.openBrace: return .object([:])
+        case ASCII.openBracket: return .array([])
+        case 0x74, 0x66: return .bool(false)
+        case 0x6E: return .null
+        default: return .number(0)
+        }
     }
 }
