@@ -26,6 +26,11 @@ public struct Configuration: Sendable, Equatable {
     /// `--event-queue` / `ETALAGE_EVENT_QUEUE`: events and exposures waiting to be written before `/v1/events`
     /// answers 503.
     public var eventQueueCapacity = 100_000
+    /// `--access-log on|off` / `ETALAGE_ACCESS_LOG`: one JSON line on stderr per request. Default on.
+    public var accessLog = true
+    /// `--cors-origins` / `ETALAGE_CORS_ORIGINS`: comma-separated origins (`https://shop.example`) whose pages may
+    /// call the API from the browser. Default none: no CORS headers at all.
+    public var corsOrigins: [String] = []
 
     public init() {}
 
@@ -61,10 +66,20 @@ public struct Configuration: Sendable, Equatable {
         if let (name, v) = pick("rebuild-interval", "ETALAGE_REBUILD_INTERVAL") {
             rebuildIntervalSeconds = try arguments.int(name, v, range: 1...86_400) ?? rebuildIntervalSeconds
         }
+        if let (name, v) = pick("access-log", "ETALAGE_ACCESS_LOG") {
+            switch v {
+            case "on": accessLog = true
+            case "off": accessLog = false
+            default: throw UsageError("\(name) must be on or off, not '\(v)'")
+            }
+        }
+        if let (name, v) = pick("cors-origins", "ETALAGE_CORS_ORIGINS") {
+            corsOrigins = try CORSPolicy.parseOrigins(v, name: name)
+        }
     }
 
     static let serveOptions: Set<String> = ["host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval",
-                                            "admin-token", "event-queue", "member-secret"]
+                                            "admin-token", "event-queue", "member-secret", "access-log", "cors-origins"]
 }
 
 /// Finds the project's `Fixtures/` and `Templates/`: in the working directory, else in the source checkout the

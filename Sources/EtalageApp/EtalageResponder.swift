@@ -15,15 +15,51 @@ struct EtalageResponder: HTTPResponder {
     /// Verifies member tokens when a member secret is configured; nil: member ids are trusted as sent.
     let members: MemberToken.Verifier?
 
+    /// Request counts and latencies; recorded for every answer, without a lock.
+    let metrics: ServerMetrics
+    /// Where `etalage_snapshot_*_seconds` come from.
+    let refresher: SnapshotRefresher
+    /// The access log; nil when switched off.
+    let accessLog: AccessLog?
+    let cors: CORSPolicy
+
     /// Endpoints and the methods each allows; anything else is 404 or 405.
     static let routes: [String: [String]] = [
         "/v1/decisions": ["POST"],
         "/v1/events": ["POST"],
         "/healthz": ["GET", "HEAD"],
         "/readyz": ["GET", "HEAD"],
+        "/metrics": ["GET", "HEAD"],
     ]
 
+    /// Every answer goes out through `finish`: CORS headers, the request's metrics and its access-log line.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
+        let started = MonotonicClock.nanos()
+        let endpoint = Endpoint(path: request.path)
+        let origin = cors.allowedOrigin(request)
+        // The decision id doubles as the request id, so a decision's log line and its events match up.
+        let requestId = DecisionID.make()
+        let method = request.method
+        let time = Clock.now()
+        let finish: @Sendable (HTTPResponse) -> Void = { [metrics, accessLog] response in
+            var response = response
+            if let origin { CORSPolicy.addHeaders(to: &response, origin: origin) }
+            let nanos = MonotonicClock.nanos() &- started
+            metrics.record(endpoint, status: response.status, nanos: nanos)
+            accessLog?.submit(AccessRecord(time: time, requestId: requestId, method: method, endpoint: endpoint,
+                                           status: response.status, nanos: nanos))
+            reply(response)
+        }
+        route(request, requestId: requestId, origin: origin, reply: finish)
+    }
+
+    func route(_ request: HTTPRequest, requestId: String, origin: String?, reply: @escaping @Sendable (HTTPResponse) -> Void) {
+        if CORSPolicy.isPreflight(request) {
+            guard origin != nil else {
+                return reply(Self.error(403, "origin_not_allowed", "this origin may not call the API from a browser"))
+            }
+            return reply(CORSPolicy.preflightResponse())
+        }
         guard let methods = Self.routes[request.path] else {
             return reply(Self.error(404, "not_found", "no endpoint at \(request.path)"))
         }
@@ -33,14 +69,15 @@ struct EtalageResponder: HTTPResponder {
             return reply(response)
         }
         switch request.path {
-        case "/v1/decisions": reply(decisions(request))
+        case "/v1/decisions": reply(decisions(request, decisionId: requestId))
         case "/v1/events": track(request, reply: reply)
         case "/readyz": reply(ready())
+        case "/metrics": reply(metricsPage())
         default: reply(health())
         }
     }
 
-    func decisions(_ request: HTTPRequest) -> HTTPResponse {
+    func decisions(_ request: HTTPRequest, decisionId: String) -> HTTPResponse {
         // Straight from the bytes to the context: no JSON tree on the request path.
         var context: DecisionContext
         do {
@@ -55,7 +92,7 @@ struct EtalageResponder: HTTPResponder {
         }
         context.verifyMember(with: members, now: Clock.now())
         let trace = context.trace && isAdmin(request)
-        let decision = decide(context, snapshot: snapshots.snapshot, decisionId: DecisionID.make(),
+        let decision = decide(context, snapshot: snapshots.snapshot, decisionId: decisionId,
                               options: DecideOptions(now: Clock.now(), trace: trace))
         recordExposures(decision, visitorId: context.visitorId)
         return Self.json(200, DecisionResponse.body(decision))
@@ -81,7 +118,7 @@ struct EtalageResponder: HTTPResponder {
 
     /// `POST /v1/events`: every event is checked; the good ones are kept and acknowledged with 202 only once they
     /// are committed to SQLite, the bad ones are reported by index.
-    func track(_ request: HTTPRequest, reply: HTTPReply) {
+    func track(_ request: HTTPRequest, reply: @escaping @Sendable (HTTPResponse) -> Void) {
         let batch: EventBatch
         do {
             batch = try EventBatch(bytes: request.body, now: Clock.now())
@@ -138,6 +175,38 @@ struct EtalageResponder: HTTPResponder {
         w.key("eventQueueDepth"); w.number(events.queueDepth)
         w.endObject()
         return Self.json(snapshots.degradedReason == nil ? 200 : 503, w.bytes)
+    }
+
+    /// `GET /metrics`: the Prometheus text format, version 0.0.4.
+    func metricsPage() -> HTTPResponse {
+        var text = PrometheusText()
+        metrics.render(into: &text)
+        let snapshot = snapshots.snapshot
+        text.family("etalage_snapshot_age_seconds", type: "gauge", help: "Seconds since the snapshot being served was taken.")
+        text.sample("etalage_snapshot_age_seconds", max(0, Clock.now() - snapshot.asOf))
+        text.family("etalage_snapshot_members", type: "gauge", help: "Members in the snapshot being served.")
+        text.sample("etalage_snapshot_members", snapshot.members.count)
+        text.family("etalage_snapshot_build_seconds", type: "gauge", help: "Duration of the last full snapshot build.")
+        text.sample("etalage_snapshot_build_seconds", refresher.lastBuildSeconds)
+        text.family("etalage_snapshot_refresh_seconds", type: "gauge",
+                    help: "Duration of the last incremental snapshot refresh (0 before the first).")
+        text.sample("etalage_snapshot_refresh_seconds", refresher.lastRefreshSeconds)
+        text.family("etalage_snapshot_degraded", type: "gauge",
+                    help: "1 while serving an older snapshot because the last refresh failed, else 0.")
+        text.sample("etalage_snapshot_degraded", snapshots.degradedReason == nil ? 0 : 1)
+        let statistics = events.statistics
+        text.family("etalage_event_queue_depth", type: "gauge", help: "Events and exposures waiting to be written.")
+        text.sample("etalage_event_queue_depth", statistics.queueDepth)
+        text.family("etalage_exposures_dropped_total", type: "counter", help: "Exposures lost because the event queue was full or closed.")
+        text.sample("etalage_exposures_dropped_total", statistics.droppedExposures)
+        text.family("etalage_events_refused_total", type: "counter",
+                    help: "Events refused with 503 because the event queue was full or closed.")
+        text.sample("etalage_events_refused_total", statistics.refusedEvents)
+        text.family("etalage_log_lines_dropped_total", type: "counter", help: "Access-log lines dropped because the log queue was full.")
+        text.sample("etalage_log_lines_dropped_total", accessLog?.dropped ?? 0)
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", PrometheusText.contentType)
+        return HTTPResponse(status: 200, headers: headers, body: Array(text.text.utf8))
     }
 
     func health() -> HTTPResponse {

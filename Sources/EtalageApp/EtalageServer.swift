@@ -2,6 +2,9 @@ import EtalageCore
 import EtalageHTTP
 import EtalageStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A running Etalage: the database, the current snapshot, its refresher and the HTTP server, wired together.
 /// Tests start one in process on port 0; `etalage serve` starts one and waits for a signal.
@@ -11,16 +14,23 @@ public final class EtalageServer: Sendable {
     let refresher: SnapshotRefresher
     let http: HTTPServer
     let events: EventLog
+    let metrics = ServerMetrics()
+    let accessLog: AccessLog?
+    /// Where finished log lines go: one JSON object per line (`LogLine`).
     let log: @Sendable (String) -> Void
 
     /// Opens (or creates) the database, builds the first snapshot and binds the port. Throws on any of these.
-    public init(configuration: Configuration, log: @escaping @Sendable (String) -> Void = EtalageServer.standardLog) throws {
+    /// `log` receives every log line, JSON, without its newline: info and warnings at once, access-log lines from
+    /// the access log's own thread. nil: stderr, with the access log written a batch per system call.
+    public init(configuration: Configuration, log custom: (@Sendable (String) -> Void)? = nil) throws {
         self.configuration = configuration
+        let log = custom ?? EtalageServer.standardLog
         self.log = log
+        let leveled: @Sendable (LogLevel, String) -> Void = { level, message in log(LogLine.json(level, message)) }
         let today = CalendarDay(epochSeconds: Date().timeIntervalSince1970)
         if try DefaultDatabase.createIfMissing(at: configuration.database, fixtures: configuration.fixtures,
                                                templates: configuration.templates, today: today) {
-            log("created \(configuration.database) from \(configuration.fixtures) and \(configuration.templates)")
+            leveled(.info, "created \(configuration.database) from \(configuration.fixtures) and \(configuration.templates)")
         }
         do {
             let db = try SQLiteConnection(path: configuration.database, mode: .readWrite)
@@ -28,24 +38,37 @@ public final class EtalageServer: Sendable {
         }
         refresher = try SnapshotRefresher(path: configuration.database,
                                           pollInterval: Double(configuration.refreshIntervalMilliseconds) / 1000,
-                                          rebuildInterval: Double(configuration.rebuildIntervalSeconds), log: log)
+                                          rebuildInterval: Double(configuration.rebuildIntervalSeconds), log: leveled)
         snapshots = refresher.cell
         events = try EventLog(path: configuration.database,
                               configuration: EventLog.Configuration(capacity: configuration.eventQueueCapacity))
+        let writeLines: @Sendable ([UInt8]) -> Void
+        if let custom {
+            writeLines = { bytes in
+                for line in bytes.split(separator: UInt8(ascii: "\n")) { custom(String(decoding: line, as: UTF8.self)) }
+            }
+        } else {
+            writeLines = { bytes in EtalageServer.writeStandardError(bytes) }
+        }
+        accessLog = configuration.accessLog ? AccessLog(write: writeLines) : nil
         var http = HTTPServerConfiguration()
         http.host = configuration.host
         http.port = configuration.port
+        http.refusalObserver = { [metrics] error in metrics.recordRefused(status: error.status) }
         self.http = HTTPServer(configuration: http,
                                responder: EtalageResponder(snapshots: snapshots, events: events, adminToken: configuration.adminToken,
-                                                           members: configuration.memberSecret.map { MemberToken.Verifier(secret: $0) }))
+                                                           members: configuration.memberSecret.map { MemberToken.Verifier(secret: $0) },
+                                                           metrics: metrics, refresher: refresher, accessLog: accessLog,
+                                                           cors: CORSPolicy(origins: configuration.corsOrigins)))
     }
 
     /// Starts serving and refreshing.
     public func start() throws {
         try http.start()
+        accessLog?.start()  // lines of requests answered before this wait in its queue
         refresher.start()
         let snapshot = snapshots.snapshot
-        log("etalage listening on http://\(configuration.host):\(http.localPort) with database \(configuration.database) (\(snapshot.members.count) members, snapshot as of \(snapshot.asOfText))")
+        log(LogLine.json(.info, "etalage listening on http://\(configuration.host):\(http.localPort) with database \(configuration.database) (\(snapshot.members.count) members, snapshot as of \(snapshot.asOfText))"))
     }
 
     /// The port actually bound (useful with port 0).
@@ -63,10 +86,29 @@ public final class EtalageServer: Sendable {
         http.wait()
         refresher.stop()
         events.close()
+        accessLog?.close()
     }
 
     public static let standardLog: @Sendable (String) -> Void = { line in
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes the bytes to stderr whole, retrying short writes and `EINTR`; gives up on any other error (a log
+    /// line is not worth blocking or crashing for).
+    static func writeStandardError(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(2, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if n > 0 {
+                    offset += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 }
 
@@ -76,7 +118,7 @@ enum Serve {
         try server.start()
         server.http.shutdownOnSignals()
         server.wait()
-        EtalageServer.standardLog("etalage stopped")
+        EtalageServer.standardLog(LogLine.json(.info, "etalage stopped"))
         return 0
     }
 }

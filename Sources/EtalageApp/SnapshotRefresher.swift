@@ -12,8 +12,13 @@ final class SnapshotRefresher: Sendable {
     let cell: SnapshotCell
     let pollInterval: Double
     let rebuildInterval: Double
-    let log: @Sendable (String) -> Void
+    let log: @Sendable (LogLevel, String) -> Void
     private let stopped = Atomic<Bool>(false)
+    /// How long the last full build and the last incremental refresh took, in nanoseconds (0: none yet).
+    private let lastBuildNanos = Atomic<Int>(0)
+    private let lastRefreshNanos = Atomic<Int>(0)
+    var lastBuildSeconds: Double { Double(lastBuildNanos.load(ordering: .relaxed)) / 1e9 }
+    var lastRefreshSeconds: Double { Double(lastRefreshNanos.load(ordering: .relaxed)) / 1e9 }
 
     /// The refresher's own read connection and the `data_version` its last build saw. Set up by the first build,
     /// so no change between that build and the first poll goes unseen; from `start()` on, owned by the refresh thread.
@@ -24,7 +29,7 @@ final class SnapshotRefresher: Sendable {
     private let state: State
 
     /// Builds the first snapshot as of now; throws when the database cannot be read.
-    init(path: String, pollInterval: Double, rebuildInterval: Double, log: @escaping @Sendable (String) -> Void) throws {
+    init(path: String, pollInterval: Double, rebuildInterval: Double, log: @escaping @Sendable (LogLevel, String) -> Void) throws {
         self.path = path
         self.pollInterval = pollInterval
         self.rebuildInterval = rebuildInterval
@@ -34,8 +39,10 @@ final class SnapshotRefresher: Sendable {
         // Read the version before building: a commit in between only causes one more, harmless, rebuild.
         state.lastVersion = try db.dataVersion()
         state.connection = db
+        let started = MonotonicClock.nanos()
         let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
-        for warning in result.warnings { log("snapshot: \(warning)") }
+        lastBuildNanos.store(Int(MonotonicClock.nanos() &- started), ordering: .relaxed)
+        for warning in result.warnings { log(.warn, "snapshot: \(Redact.memberWarning("\(warning)"))") }
         self.state = state
         self.cell = SnapshotCell(result.snapshot)
     }
@@ -55,7 +62,7 @@ final class SnapshotRefresher: Sendable {
             let db = try SQLiteConnection(path: path, mode: .readWrite)
             try ChangeFeed.prune(db, olderThan: Date().timeIntervalSince1970 - 3_600)
         } catch {
-            log("change feed not pruned: \(error)")
+            log(.warn, "change feed not pruned: \(error)")
         }
     }
 
@@ -76,6 +83,7 @@ final class SnapshotRefresher: Sendable {
                     || CalendarDay(epochSeconds: Date().timeIntervalSince1970) != cell.snapshot.today
                 guard changed || due || retry else { continue }
                 let started = Date()
+                let startedNanos = MonotonicClock.nanos()
                 let now = started.timeIntervalSince1970
                 let builder = SnapshotBuilder()
                 let result: SnapshotBuilder.Result?
@@ -86,20 +94,26 @@ final class SnapshotRefresher: Sendable {
                 }
                 retry = false
                 guard let result else { continue }  // a commit that changed nothing we read (e.g. a feed prune)
-                for warning in result.warnings { log("snapshot: \(warning)") }
+                let took = Int(MonotonicClock.nanos() &- startedNanos)
+                if result.kind == "full" {
+                    lastBuildNanos.store(took, ordering: .relaxed)
+                } else {
+                    lastRefreshNanos.store(took, ordering: .relaxed)
+                }
+                for warning in result.warnings { log(.warn, "snapshot: \(Redact.memberWarning("\(warning)"))") }
                 cell.swap(result.snapshot)
                 if result.kind == "full" {
                     lastBuild = Date()
                     pruneChangeFeed()
                 }
                 let ms = Int(Date().timeIntervalSince(started) * 1000)
-                log("snapshot \(result.kind == "full" ? "rebuilt" : "refreshed (\(result.kind))") in \(ms) ms: \(result.membersLoaded) members loaded, \(result.snapshot.members.count) in snapshot")
+                log(.info, "snapshot \(result.kind == "full" ? "rebuilt" : "refreshed (\(result.kind))") in \(ms) ms: \(result.membersLoaded) members loaded, \(result.snapshot.members.count) in snapshot")
             } catch {
                 state.connection = nil
                 state.lastVersion = nil
                 retry = true
                 let reason = "refresh failed, serving the snapshot of \(cell.snapshot.asOfText): \(error)"
-                if cell.degradedReason != reason { log(reason) }
+                if cell.degradedReason != reason { log(.error, reason) }
                 cell.markDegraded(reason)
             }
         }

@@ -152,6 +152,7 @@ extension EventLoop {
 
     /// Queues the JSON error response for a refused request; the connection closes after sending it.
     func queueError(_ c: Connection, _ error: HTTPParseError) {
+        configuration.refusalObserver?(error)
         HTTPResponse.error(error).serialize(into: &c.out, date: date, headRequest: false, close: true,
                                             keepAlive10: false)
         c.closeAfterFlush = true

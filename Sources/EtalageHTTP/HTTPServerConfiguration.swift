@@ -38,6 +38,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxOutputBufferBytes: Int
     /// `listen(2)` backlog. Default 1024.
     public var backlog: Int
+    /// Told of every request the server answers itself with an error (400, 408, 413, 414, 417, 431, 501, 505,
+    /// and 500 for a responder that did not answer in time), on the loop thread. Default nil. Keep it cheap and
+    /// lock-free: it runs on the hot path of a flood of bad requests.
+    public var refusalObserver: (@Sendable (HTTPParseError) -> Void)? = nil
 
     public init(
         host: String = "127.0.0.1",

@@ -17,7 +17,8 @@ final class TestServer {
     var database: String { server.configuration.database }
 
     init(refreshMilliseconds: Int = 250, rebuildSeconds: Int = 3_600, adminToken: String? = nil,
-         eventQueueCapacity: Int = 100_000, memberSecret: String? = nil) throws {
+         eventQueueCapacity: Int = 100_000, memberSecret: String? = nil, corsOrigins: [String] = [],
+         accessLog: Bool = true, log: (@Sendable (String) -> Void)? = nil) throws {
         directory = NSTemporaryDirectory() + "etalage-app-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -30,7 +31,9 @@ final class TestServer {
         configuration.adminToken = adminToken
         configuration.eventQueueCapacity = eventQueueCapacity
         configuration.memberSecret = memberSecret
-        server = try EtalageServer(configuration: configuration, log: { line in if ProcessInfo.processInfo.environment["ETALAGE_TEST_LOG"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+        configuration.corsOrigins = corsOrigins
+        configuration.accessLog = accessLog
+        server = try EtalageServer(configuration: configuration, log: log ?? { line in if ProcessInfo.processInfo.environment["ETALAGE_TEST_LOG"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
         try server.start()
     }
 

@@ -46,7 +46,10 @@ public enum Etalage {
           --admin-token T         ETALAGE_ADMIN_TOKEN       none: bearer token for admin features (decision traces)
           --event-queue N         ETALAGE_EVENT_QUEUE       100000: queued events before /v1/events answers 503
           --member-secret S       ETALAGE_MEMBER_SECRET     none: HMAC secret (32+ characters); member ids then need a memberToken
+          --access-log on|off     ETALAGE_ACCESS_LOG        on: one JSON line on stderr per request
+          --cors-origins LIST     ETALAGE_CORS_ORIGINS      none: comma-separated origins allowed to call the API from a browser
         A flag beats the environment, which beats the default. SIGTERM or SIGINT stops the server gracefully.
+        Logs are JSON lines on stderr; GET /metrics answers in the Prometheus text format.
         """
 
     static let importHelp = """
