@@ -57,28 +57,59 @@ public struct MemberProfile: Sendable {
         orderCount = orders.count
         var monetary = 0.0
         var last: OrderFact?
-        var counts: [String: Int] = [:]
+        // A member buys from a handful of categories: a linear scan beats hashing each order's category.
+        var counts: [(category: String, count: Int)] = []
         for order in orders {
             if !order.returned {
                 monetary += order.amount
-                counts[order.category, default: 0] += 1
+                if let i = counts.firstIndex(where: { $0.category == order.category }) {
+                    counts[i].count += 1
+                } else {
+                    counts.append((order.category, 1))
+                }
             }
             if last.map({ order.day >= $0.day }) ?? true { last = order }
         }
         self.monetary = (monetary * 100).rounded() / 100
         lastOrder = last?.day
         lastCategory = last?.category
-        if counts.count == 1, let only = counts.first {
-            topCategories = [only.key]
+        if counts.count <= 1 {
+            topCategories = counts.map(\.category)
         } else {
-            topCategories = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key)
+            counts.sort { $0.count != $1.count ? $0.count > $1.count : $0.category < $1.category }
+            topCategories = counts.prefix(3).map(\.category)
         }
-        daysSinceNegativeService = service.lazy.filter(\.isNegative).map { today - $0.day }.filter { $0 >= 0 }.min()
+        var negative: Int?
+        for event in service where event.isNegative {
+            let days = today - event.day
+            if days >= 0, negative.map({ days < $0 }) ?? true { negative = days }
+        }
+        daysSinceNegativeService = negative
         daysSinceLastOrder = last.map { today - $0.day }
         daysSinceLastActivity = today - (last?.day ?? record.joined)
         daysSinceJoined = today - record.joined
         pointsToNextTier = record.tier.next.flatMap { settings.tierThresholds[$0] }.map { max(0, $0 - record.points) }
         birthdayDistance = record.birthday.map { MemberProfile.distance(toBirthday: $0, today: today) }
+    }
+
+    /// Every field given: a profile materialized from a compact `MemberTable` row.
+    init(record: MemberRecord, orderCount: Int, monetary: Double, lastOrder: CalendarDay?, lastCategory: String?,
+         topCategories: [String], daysSinceNegativeService: Int?, daysSinceLastOrder: Int?, daysSinceLastActivity: Int,
+         daysSinceJoined: Int, pointsToNextTier: Int?, birthdayDistance: Int?, rfm: RFMScore?, segments: [String]) {
+        self.record = record
+        self.orderCount = orderCount
+        self.monetary = monetary
+        self.lastOrder = lastOrder
+        self.lastCategory = lastCategory
+        self.topCategories = topCategories
+        self.daysSinceNegativeService = daysSinceNegativeService
+        self.daysSinceLastOrder = daysSinceLastOrder
+        self.daysSinceLastActivity = daysSinceLastActivity
+        self.daysSinceJoined = daysSinceJoined
+        self.pointsToNextTier = pointsToNextTier
+        self.birthdayDistance = birthdayDistance
+        self.rfm = rfm
+        self.segments = segments
     }
 
     /// Days between `today` and the nearest occurrence of a birthday (month, day), across a year end.
@@ -100,18 +131,18 @@ public struct MemberProfile: Sendable {
 
     /// The attributes segment conditions are written against (see the README's segment section).
     public var attributes: JSON {
-        var a: [String: JSON] = [
-            "tier": .string(record.tier.rawValue),
-            "points": .number(Double(record.points)),
-            "subscription": .string(record.subscription.rawValue),
-            "locale": .string(record.locale),
-            "marketingOptIn": .bool(record.marketingOptIn),
-            "orderCount": .number(Double(orderCount)),
-            "monetary": .number(monetary),
-            "daysSinceLastActivity": .number(Double(daysSinceLastActivity)),
-            "daysSinceJoined": .number(Double(daysSinceJoined)),
-            "topCategories": .array(topCategories.map(JSON.string)),
-        ]
+        // Room for every key up front: a literal sized for the ten fixed keys would rehash when the optional ones go in.
+        var a = [String: JSON](minimumCapacity: 18)
+        a["tier"] = .string(record.tier.rawValue)
+        a["points"] = .number(Double(record.points))
+        a["subscription"] = .string(record.subscription.rawValue)
+        a["locale"] = .string(record.locale)
+        a["marketingOptIn"] = .bool(record.marketingOptIn)
+        a["orderCount"] = .number(Double(orderCount))
+        a["monetary"] = .number(monetary)
+        a["daysSinceLastActivity"] = .number(Double(daysSinceLastActivity))
+        a["daysSinceJoined"] = .number(Double(daysSinceJoined))
+        a["topCategories"] = .array(topCategories.map(JSON.string))
         if let v = daysSinceLastOrder { a["daysSinceLastOrder"] = .number(Double(v)) }
         if let v = daysSinceNegativeService { a["daysSinceNegativeService"] = .number(Double(v)) }
         if let v = birthdayDistance { a["birthdayDistance"] = .number(Double(v)) }

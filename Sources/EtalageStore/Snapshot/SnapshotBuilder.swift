@@ -1,5 +1,10 @@
 import Dispatch
 import EtalageCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Builds immutable `Snapshot`s from the database, each inside one read transaction so it sees one consistent state.
 ///
@@ -26,7 +31,7 @@ public struct SnapshotBuilder {
 
     /// Past this many changed members, a full build replaces the overlay.
     public var maxOverlay: Int
-    /// Threads for segment assignment during a full build.
+    /// Threads for segment assignment during a full build; 1 keeps the build on the calling thread.
     public var parallelism: Int
 
     public init(maxOverlay: Int = 100_000, parallelism: Int = 2) {
@@ -51,7 +56,11 @@ public struct SnapshotBuilder {
             if tables.contains("settings") || tables.contains("segments") || sequence < previous.feedSequence {
                 return try fullBuild(db, now: now)
             }
-            let changedMembers = try db.scalarInt(ChangeFeedSQL.countMembersSince, [.integer(Int64(previous.feedSequence))]) ?? 0
+            // The changed ids themselves rather than their count: the count costs the same scan, and the ids are needed.
+            let since: [SQLiteValue] = [.integer(Int64(previous.feedSequence))]
+            var changes: [String: MemberProfile?] = [:]
+            try db.query(ChangeFeedSQL.membersSince, since) { changes[$0.string(0)] = .some(nil) }
+            let changedMembers = changes.count
             if changedMembers + previous.members.overlayCount > maxOverlay { return try fullBuild(db, now: now) }
 
             var warnings: [Warning] = []
@@ -64,16 +73,17 @@ public struct SnapshotBuilder {
             if tables.contains("experiments") { experiments = try readExperiments(db, warnings: &warnings) }
             var members = previous.members
             if changedMembers > 0 {
-                var changes: [String: MemberProfile?] = [:]
-                try db.query(ChangeFeedSQL.membersSince, [.integer(Int64(previous.feedSequence))]) { changes[$0.string(0)] = .some(nil) }
-                let since: [SQLiteValue] = [.integer(Int64(previous.feedSequence))]
-                let profiles = try readProfiles(db, today: today, settings: previous.settings, warnings: &warnings,
-                                                members: MemberSQL.selectChanged, orders: OrderSQL.selectChanged,
-                                                events: ServiceEventSQL.selectChanged, values: since)
-                for var profile in profiles {
-                    previous.segments.assign(&profile, cuts: previous.rfmCuts)
-                    changes[profile.id] = profile
+                // Segments are assigned batch by batch on other threads while this one keeps reading.
+                let assigner = SegmentAssigner(catalog: previous.segments, cuts: previous.rfmCuts, parallel: parallelism > 1)
+                var batch: [MemberProfile] = []
+                try readProfiles(db, today: today, settings: previous.settings, warnings: &warnings,
+                                 members: MemberSQL.selectChanged, orders: OrderSQL.selectChanged,
+                                 events: ServiceEventSQL.selectChanged, values: since) { profile in
+                    batch.append(profile)
+                    if batch.count == SegmentAssigner.batchSize { assigner.assign(batch); batch.removeAll(keepingCapacity: true) }
                 }
+                assigner.assign(batch)
+                for profile in assigner.finish() { changes[profile.id] = profile }
                 members = members.applying(changes)
             }
             let snapshot = previous.replacing(asOf: now, members: members, content: content, experiments: experiments,
@@ -100,34 +110,34 @@ public struct SnapshotBuilder {
         let catalog = try readSegments(db, warnings: &warnings)
         let content = try readContent(db, segments: catalog, defaultLanguage: settings.defaultLanguage, warnings: &warnings)
 
-        var profiles = try readProfiles(db, today: today, settings: settings, warnings: &warnings,
-                                        members: MemberSQL.selectAll, orders: OrderSQL.selectAllByMember,
-                                        events: ServiceEventSQL.selectAllByMember, values: [])
-        let cuts = RFMCuts(profiles: profiles)
-        assignSegments(&profiles, catalog: catalog, cuts: cuts)
-        var table: [String: MemberProfile] = [:]
-        table.reserveCapacity(profiles.count)
-        for profile in profiles { table[profile.id] = profile }
-        profiles = []
+        // Each member is folded into its compact row as it is read: the full profiles are never all in memory.
+        var builder = MemberTableBuilder(today: today)
+        try readProfiles(db, today: today, settings: settings, warnings: &warnings,
+                         members: MemberSQL.selectAll, orders: OrderSQL.selectAllByMember,
+                         events: ServiceEventSQL.selectAllByMember, values: []) { builder.append($0) }
+        let (members, cuts) = builder.finish(catalog: catalog, parallelism: parallelism)
 
         let experiments = try readExperiments(db, warnings: &warnings)
-        let snapshot = Snapshot(asOf: now, members: MemberTable(table), content: content, settings: settings,
+        let snapshot = Snapshot(asOf: now, members: members, content: content, settings: settings,
                                 segments: catalog, rfmCuts: cuts, feedSequence: sequence, experiments: experiments)
-        return Result(snapshot: snapshot, warnings: warnings, kind: "full", membersLoaded: table.count)
+        SnapshotBuilder.releaseFreeMemory()
+        return Result(snapshot: snapshot, warnings: warnings, kind: "full", membersLoaded: members.count)
     }
 
-    /// Segments and RFM scores for every profile, split over `parallelism` threads.
-    func assignSegments(_ profiles: inout [MemberProfile], catalog: SegmentCatalog, cuts: RFMCuts) {
-        let count = profiles.count
-        let chunks = min(parallelism * 8, max(1, count / 1_000))
-        profiles.withUnsafeMutableBufferPointer { buffer in
-            let base = UnsafeMutableSendable(buffer)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-                for i in start..<end { catalog.assign(&base.buffer[i], cuts: cuts) }
-            }
-        }
+    /// Hands the build's freed temporaries back to the system: glibc keeps freed heap pages otherwise, and a full
+    /// build frees hundreds of megabytes of them.
+    static func releaseFreeMemory() {
+        #if canImport(Glibc)
+        // malloc.h is not in the Glibc module; `malloc_trim` is looked up once instead.
+        _ = mallocTrim?(0)
+        #endif
     }
+
+    #if canImport(Glibc)
+    private typealias MallocTrim = @convention(c) (Int) -> Int32
+    private static let mallocTrim: MallocTrim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+        .map { unsafeBitCast($0, to: MallocTrim.self) }
+    #endif
 
     func readExperiments(_ db: SQLiteConnection, warnings: inout [Warning]) throws -> [ExperimentDefinition] {
         var problems: [String] = []
@@ -192,7 +202,8 @@ public struct SnapshotBuilder {
     /// Member facts from three queries ordered by member id, merged in one pass: no per-member lookups, and no
     /// table of all orders in memory.
     func readProfiles(_ db: SQLiteConnection, today: CalendarDay, settings: Settings, warnings: inout [Warning],
-                      members: String, orders: String, events: String, values: [SQLiteValue]) throws -> [MemberProfile] {
+                      members: String, orders: String, events: String, values: [SQLiteValue],
+                      each: (MemberProfile) -> Void) throws {
         let memberRows = try db.statement(members)
         let orderRows = try db.statement(orders)
         let eventRows = try db.statement(events)
@@ -207,7 +218,7 @@ public struct SnapshotBuilder {
         var orderCursor = try orderRows.step() ? orderRows.row : nil
         var eventCursor = try eventRows.step() ? eventRows.row : nil
         var categories: [String: String] = [:]  // one copy of each category string
-        var profiles: [MemberProfile] = []
+        var category = ""  // the last order's category
         var memberOrders: [OrderFact] = []
         var memberEvents: [ServiceFact] = []
 
@@ -219,10 +230,14 @@ public struct SnapshotBuilder {
             // Rows of members before this one belong to no readable member: skip them.
             while let o = orderCursor, o.compare(0, with: id) <= 0 {
                 if o.compare(0, with: id) == 0, let time = Timestamp.parse(o.string(1)) {
-                    let raw = o.string(4)
-                    let category = categories[raw] ?? { categories[raw] = raw; return raw }()
+                    // A member's orders are mostly in a few categories: compare with the last before making a string.
+                    if o.compare(4, with: category) != 0 {
+                        let raw = o.string(4)
+                        category = categories[raw] ?? { categories[raw] = raw; return raw }()
+                    }
                     memberOrders.append(OrderFact(day: CalendarDay(epochSeconds: time), amount: o.double(2),
-                                                  online: o.string(3) == "online", category: category, returned: o.int(5) == 1))
+                                                  online: o.compare(3, with: "online") == 0, category: category,
+                                                  returned: o.int(5) == 1))
                 }
                 orderCursor = try orderRows.step() ? orderRows.row : nil
             }
@@ -243,14 +258,40 @@ public struct SnapshotBuilder {
                                       points: row.int(4), joined: joined, birthday: birthday,
                                       consentPersonalization: row.int(7) == 1, marketingOptIn: row.int(8) == 1,
                                       subscription: subscription)
-            profiles.append(MemberProfile(record: record, orders: memberOrders, service: memberEvents, today: today, settings: settings))
+            each(MemberProfile(record: record, orders: memberOrders, service: memberEvents, today: today, settings: settings))
         }
-        return profiles
     }
 }
 
-/// A buffer handed to `concurrentPerform`, where each iteration writes only its own disjoint range.
-struct UnsafeMutableSendable<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+/// Scores and segments for the members of a refresh, against the current cuts: in batches on the global queue while
+/// the caller reads on, or on the calling thread when not `parallel`.
+final class SegmentAssigner: Sendable {
+    static let batchSize = 1_000
+    let catalog: SegmentCatalog
+    let cuts: RFMCuts
+    let parallel: Bool
+    let group = DispatchGroup()
+    let done = Mutex<[MemberProfile]>([])
+
+    init(catalog: SegmentCatalog, cuts: RFMCuts, parallel: Bool) {
+        self.catalog = catalog
+        self.cuts = cuts
+        self.parallel = parallel
+    }
+
+    func assign(_ batch: [MemberProfile]) {
+        guard !batch.isEmpty else { return }
+        let work: @Sendable () -> Void = { [self] in
+            var batch = batch
+            for i in batch.indices { catalog.assign(&batch[i], cuts: cuts) }
+            done.withLock { $0.append(contentsOf: batch) }
+        }
+        if parallel { DispatchQueue.global().async(group: group, execute: work) } else { work() }
+    }
+
+    /// Every assigned profile, once all batches are done.
+    func finish() -> [MemberProfile] {
+        group.wait()
+        return done.withLock { $0 }
+    }
 }

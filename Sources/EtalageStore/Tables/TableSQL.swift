@@ -134,7 +134,6 @@ public enum ChangeFeedSQL {
     /// Changes after a sequence number: which catalogue tables, and which members.
     static let tablesSince = "SELECT DISTINCT tbl FROM changes WHERE seq > ?1"
     static let membersSince = "SELECT DISTINCT member_id FROM changes WHERE seq > ?1 AND member_id IS NOT NULL"
-    static let countMembersSince = "SELECT count(DISTINCT member_id) FROM changes WHERE seq > ?1 AND member_id IS NOT NULL"
     /// Old feed rows: every replica has long seen them.
     static let prune = "DELETE FROM changes WHERE at < ?1"
 }
