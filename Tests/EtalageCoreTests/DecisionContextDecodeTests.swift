@@ -334,40 +334,7 @@ private func mutate(_ input: [UInt8], _ rng: inout SplitMix64, donors: [[UInt8]]
         }
         // The mutations must reach every kind of outcome, or the fuzz proves little.
         #expect(outcomes.count == 5, "\(outcomes)")
-        if ProcessInfo.processInfo.environment["ETALAGE_DECODE_TIMING", default: ""].isEmpty == false { print("mutation outcomes: \(outcomes)") }
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements: \(disagreements.prefix(10))")
     }
 
-    /// Release-mode timing of a realistic body (~270 bytes), run only with ETALAGE_DECODE_TIMING=1
-    /// (`swift test -c release --filter decodeTiming`).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["ETALAGE_DECODE_TIMING", default: ""].isEmpty == false))
-    func decodeTiming() throws {
-        let bodies = [Array(realisticBody.utf8)] + (0..<7).map { i in
-            Array(realisticBody.replacingOccurrences(of: "v-8f3a2c91d4e7", with: "v-8f3a2c91d4e\(i)").utf8)
-        }
-        let parser = JSONParser(maxDepth: DecisionContext.bodyMaxDepth)
-        let batch = 64
-        func p50(_ run: ([UInt8]) throws -> DecisionContext) rethrows -> (p50: Double, p99: Double) {
-            var samples: [Double] = []
-            var sink = 0
-            for round in 0..<20_000 {
-                let body = bodies[round % bodies.count]
-                let start = ContinuousClock.now
-                for _ in 0..<batch { sink &+= try run(body).visitorId.utf8.count }
-                let elapsed = ContinuousClock.now - start
-                samples.append(Double(elapsed.components.attoseconds) / 1e9 / Double(batch) + Double(elapsed.components.seconds) * 1e9 / Double(batch))
-            }
-            #expect(sink > 0)
-            samples.sort()
-            return (samples[samples.count / 2], samples[samples.count * 99 / 100])
-        }
-        print("body: \(bodies[0].count) bytes; ns per body (p50 / p99 of batches of \(batch)):")
-        for _ in 0..<2 {
-            let parse = try p50 { body in _ = try parser.parse(body); return DecisionContext(visitorId: "v") }
-            let tree = try p50 { body in try DecisionContext(json: parser.parse(body)) }
-            let decode = try p50 { body in try DecisionContext.decode(body) }
-            print(String(format: "  tree parse only %.0f / %.0f; tree parse + init(json:) %.0f / %.0f; decode %.0f / %.0f; speed-up %.1fx",
-                         parse.p50, parse.p99, tree.p50, tree.p99, decode.p50, decode.p99, tree.p50 / decode.p50))
-        }
-    }
 }
