@@ -37,10 +37,15 @@ public struct Configuration: Sendable, Equatable {
     /// Applies environment variables, then command-line options, over the defaults.
     init(arguments: Arguments, environment: [String: String]) throws(UsageError) {
         self.init()
+        // `--config` / `ETALAGE_CONFIG`: a file of `name = value` lines, named like the flags.
+        var file: [String: (name: String, value: String)] = [:]
+        if let path = arguments["config"] ?? environment["ETALAGE_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            file = try Self.readFile(path)
+        }
         func pick(_ flag: String, _ env: String) -> (name: String, value: String)? {
             if let v = arguments[flag] { return ("--\(flag)", v) }
             if let v = environment[env], !v.isEmpty { return (env, v) }
-            return nil
+            return file[flag]
         }
         if let (_, v) = pick("host", "ETALAGE_HOST") { host = v }
         if let (name, v) = pick("port", "ETALAGE_PORT") { port = try arguments.int(name, v, range: 0...65_535) ?? port }
@@ -78,7 +83,28 @@ public struct Configuration: Sendable, Equatable {
         }
     }
 
-    static let serveOptions: Set<String> = ["host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval",
+    /// Reads a configuration file: one `name = value` per line, names as the `serve` flags without `--`
+    /// (`port = 8080`), `#` starts a comment. Unknown names and malformed lines are errors naming `path:line`.
+    static func readFile(_ path: String) throws(UsageError) -> [String: (name: String, value: String)] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw UsageError("\(path): cannot read the configuration file")
+        }
+        var values: [String: (name: String, value: String)] = [:]
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let place = "\(path):\(index + 1)"
+            guard let eq = line.firstIndex(of: "=") else { throw UsageError("\(place): expected 'name = value'") }
+            let name = line[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            guard serveOptions.contains(name), name != "config" else { throw UsageError("\(place): unknown setting '\(name)'") }
+            guard values[name] == nil else { throw UsageError("\(place): '\(name)' is set twice") }
+            values[name] = ("\(place): \(name)", value)
+        }
+        return values
+    }
+
+    static let serveOptions: Set<String> = ["config", "host", "port", "db", "fixtures", "templates", "refresh-interval", "rebuild-interval",
                                             "admin-token", "event-queue", "member-secret", "access-log", "cors-origins"]
 }
 

@@ -48,7 +48,8 @@ public enum Etalage {
           --member-secret S       ETALAGE_MEMBER_SECRET     none: HMAC secret (32+ characters); member ids then need a memberToken
           --access-log on|off     ETALAGE_ACCESS_LOG        on: one JSON line on stderr per request
           --cors-origins LIST     ETALAGE_CORS_ORIGINS      none: comma-separated origins allowed to call the API from a browser
-        A flag beats the environment, which beats the default. SIGTERM or SIGINT stops the server gracefully.
+          --config PATH           ETALAGE_CONFIG            none: a file of 'name = value' lines named like these flags
+        A flag beats the environment, which beats the configuration file, which beats the default. SIGTERM or SIGINT stops the server gracefully.
         Logs are JSON lines on stderr; GET /metrics answers in the Prometheus text format.
         """
 
