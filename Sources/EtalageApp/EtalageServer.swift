@@ -57,6 +57,7 @@ public final class EtalageServer: Sendable {
         http.refusalObserver = { [metrics] error in metrics.recordRefused(status: error.status) }
         self.http = HTTPServer(configuration: http,
                                responder: EtalageResponder(snapshots: snapshots, events: events, adminToken: configuration.adminToken,
+                                                           database: configuration.database,
                                                            members: configuration.memberSecret.map { MemberToken.Verifier(secret: $0) },
                                                            metrics: metrics, refresher: refresher, accessLog: accessLog,
                                                            cors: CORSPolicy(origins: configuration.corsOrigins)))

@@ -7,7 +7,7 @@ import Glibc
 
 /// The endpoints requests are counted and logged under. A label, never the path: a path can carry anything.
 enum Endpoint: Int, CaseIterable, Sendable {
-    case decisions, events, healthz, readyz, metrics, notFound
+    case decisions, events, healthz, readyz, metrics, admin, notFound
 
     init(path: String) {
         switch path {
@@ -16,6 +16,7 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case "/healthz": self = .healthz
         case "/readyz": self = .readyz
         case "/metrics": self = .metrics
+        case _ where path.hasPrefix("/v1/admin/"): self = .admin
         default: self = .notFound
         }
     }
@@ -27,6 +28,7 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case .healthz: "healthz"
         case .readyz: "readyz"
         case .metrics: "metrics"
+        case .admin: "admin"
         case .notFound: "not_found"
         }
     }

@@ -15,6 +15,7 @@ public enum Etalage {
           etalage templates lint|import|export [--dir DIR] [--db PATH] [--prune]
           etalage fixtures --members N --db PATH [--seed S] [--today YYYY-MM-DD]
           etalage experiments add FILE.json | list | stop KEY | results KEY [--db PATH] [--json]
+          etalage members export ID | erase ID --confirm [--db PATH]
           etalage segments [--db PATH] [--json]
           etalage rules check [--db PATH]
           etalage bench snapshot|decide|events [--db PATH] ...
@@ -27,6 +28,7 @@ public enum Etalage {
           templates Check Templates/ (lint), or copy it into (import) or out of (export) the database.
           fixtures Generate a large, realistic synthetic CRM into a new database.
           experiments Add, list, stop A/B tests and report their results.
+          members  Export or erase one member's data (GDPR).
           segments List the segment catalogue with the members each segment reaches.
           rules    Check the rules: ones that can never win, missing templates, content that can be empty.
           bench    Measure snapshot builds, refreshes and decisions on this machine.
@@ -89,6 +91,9 @@ public enum Etalage {
             case "templates":
                 if rest.contains("--help") || rest.contains("-h") { print(TemplatesCommand.help); return 0 }
                 return try TemplatesCommand.run(rest, environment: environment)
+            case "members":
+                if rest.contains("--help") || rest.contains("-h") { print(MembersCommand.help); return 0 }
+                return try MembersCommand.run(rest, environment: environment)
             case "segments":
                 if rest.contains("--help") || rest.contains("-h") { print(SegmentsCommand.help); return 0 }
                 return try SegmentsCommand.run(rest, environment: environment)
@@ -108,7 +113,7 @@ public enum Etalage {
                 throw UsageError("unknown command '\(command)'")
             }
         } catch let error as UsageError {
-            let known = ["serve", "import", "segments", "fixtures", "bench", "rules", "templates", "experiments"].contains(command)
+            let known = ["serve", "import", "segments", "fixtures", "bench", "rules", "templates", "experiments", "members"].contains(command)
             printError("etalage: \(error.message)\nRun 'etalage \(known ? command + " " : "")--help' for usage.")
             return 2
         } catch {

@@ -143,6 +143,15 @@ public enum Migrations {
         CREATE TRIGGER experiments_changed_update AFTER UPDATE ON experiments BEGIN INSERT INTO changes (tbl) VALUES ('experiments'); END;
         CREATE TRIGGER experiments_changed_delete AFTER DELETE ON experiments BEGIN INSERT INTO changes (tbl) VALUES ('experiments'); END;
         """),
+        // 5: the audit trail of GDPR erasures. It keeps when and how much, never who.
+        .sql("""
+        CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            orders INTEGER NOT NULL,
+            service_events INTEGER NOT NULL
+        ) STRICT;
+        """),
     ]
 
     /// The schema version a fully migrated database has.
