@@ -3,7 +3,7 @@ import EtalageCore
 /// Writes a decision as the JSON body of `POST /v1/decisions`.
 enum DecisionResponse {
     static func body(_ decision: Decision) -> [UInt8] {
-        var w = JSONWriter(capacity: 768)
+        var w = JSONWriter(capacity: capacity(decision))
         w.beginObject()
         w.key(literal: "decisionId"); w.string(decision.decisionId)
         w.key(literal: "variant"); w.string(decision.variant)
@@ -53,6 +53,24 @@ enum DecisionResponse {
         }
         w.endObject()
         return w.bytes
+    }
+
+    /// Room for the whole body up front, so the buffer is not regrown while writing: the strings' lengths plus the
+    /// keys and punctuation (escapes are rare and only cost one regrowth).
+    static func capacity(_ decision: Decision) -> Int {
+        var n = 384 + decision.variant.utf8.count + decision.language.utf8.count + decision.asOf.utf8.count
+        func add(_ content: SlotContent) {
+            n += content.templateId.utf8.count
+            for field in content.fields { n += field.name.utf8.count + field.value.utf8.count + 6 }
+        }
+        add(decision.greeting)
+        add(decision.banner)
+        add(decision.cta)
+        for value in decision.segments { n += value.utf8.count + 3 }
+        for value in decision.reasons { n += value.utf8.count + 3 }
+        for assignment in decision.experiments { n += assignment.key.utf8.count + assignment.variant.utf8.count + 32 }
+        if decision.trace != nil { n *= 4 }
+        return n
     }
 
     static func slot(_ w: inout JSONWriter, _ content: SlotContent, withId: Bool) {

@@ -18,6 +18,8 @@ public final class Rule: Sendable {
     public let ends: Double?
     public let templateId: String
     public let status: Status
+    /// `segment` without its `*` when it is a family pattern (`interest:`), worked out once for `matchesSegment`.
+    let familyPrefix: String?
 
     public init(id: String, slot: Slot, priority: Int, segment: String?, condition: JSON? = nil,
                 starts: Double? = nil, ends: Double? = nil, templateId: String, status: Status = .live) throws(RuleError) {
@@ -25,6 +27,7 @@ public final class Rule: Sendable {
         self.slot = slot
         self.priority = priority
         self.segment = segment
+        self.familyPrefix = segment.flatMap(Rule.familyPrefix)
         self.templateId = templateId
         self.status = status
         self.starts = starts
@@ -48,6 +51,7 @@ public final class Rule: Sendable {
         self.slot = slot
         self.priority = priority
         self.segment = segment
+        self.familyPrefix = segment.flatMap(Rule.familyPrefix)
         self.templateId = templateId
         self.status = .live
         self.condition = nil
@@ -67,17 +71,27 @@ public final class Rule: Sendable {
     /// Whether `pattern` (a segment id, or `prefix:*`) matches one of `segments`. Compares UTF-8 bytes: this runs
     /// for every rule of every decision.
     public static func matches(_ pattern: String, _ segments: [String]) -> Bool {
-        let p = pattern.utf8
-        if p.count >= 2, p.last == 0x2A, p[p.index(p.endIndex, offsetBy: -2)] == 0x3A {
-            let prefix = p.dropLast()
-            return segments.contains { $0.utf8.count > prefix.count && $0.utf8.starts(with: prefix) }
-        }
+        if let prefix = familyPrefix(pattern) { return matches(prefix: prefix, segments) }
         return segments.contains(pattern)
     }
 
+    /// `prefix:` for a pattern `prefix:*`, else nil.
+    static func familyPrefix(_ pattern: String) -> String? {
+        let p = pattern.utf8
+        guard p.count >= 2, p.last == 0x2A, p[p.index(p.endIndex, offsetBy: -2)] == 0x3A else { return nil }
+        return String(pattern.dropLast())
+    }
+
+    static func matches(prefix: String, _ segments: [String]) -> Bool {
+        let p = prefix.utf8
+        return segments.contains { $0.utf8.count > p.count && $0.utf8.starts(with: p) }
+    }
+
+    /// Whether the visitor's `segments` satisfy this rule's segment (true when it has none).
     func matchesSegment(in segments: [String]) -> Bool {
         guard let segment else { return true }
-        return Rule.matches(segment, segments)
+        if let familyPrefix { return Rule.matches(prefix: familyPrefix, segments) }
+        return segments.contains(segment)
     }
 }
 

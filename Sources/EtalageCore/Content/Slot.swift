@@ -64,6 +64,8 @@ public final class ContentTemplate: Sendable {
     public let staticFields: [String?]
     /// Whether any field uses a variable or section: only then does a decision build the variables.
     public let needsVariables: Bool
+    /// The template variables (`Variables.Name` bits) the non-static fields may read, so a decision builds only those.
+    let variableMask: UInt16
 
     /// The field's position in the slot's `fields` order (response order), for direct indexing.
     public init(slot: Slot, id: String, language: String, source: String) throws(TemplateError) {
@@ -115,5 +117,8 @@ public final class ContentTemplate: Sendable {
         self.fields = fields
         self.staticFields = fields.map { $0.1.staticText }
         self.needsVariables = staticFields.contains(nil)
+        var mask: UInt16 = 0
+        for (i, field) in fields.enumerated() where staticFields[i] == nil { mask |= Variables.mask(of: field.1.nodes) }
+        self.variableMask = mask
     }
 }

@@ -78,12 +78,16 @@ public struct DecideOptions: Sendable {
 public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: String,
                    options: DecideOptions = DecideOptions()) -> Decision {
     var reasons: [String] = []
+    reasons.reserveCapacity(8)
     var segments: [String] = []
+    segments.reserveCapacity(12)
 
     // Who is this? Member data is used only with the member's consent, and never against the page's "no".
     var profile: MemberProfile?
+    var memberKnown = false
     if let memberId = context.memberId {
         if let member = snapshot.members[memberId] {
+            memberKnown = true
             if !member.record.consentPersonalization || context.consentPersonalization == false {
                 reasons.append("no consent for personalization, so general content")
             } else {
@@ -109,29 +113,32 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
         }
     }
     if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
-        segments.append("campaign:\(campaign)")
-        reasons.append("came from the \(name) campaign")
+        segments.append("campaign:" + campaign)
+        reasons.append("came from the " + name + " campaign")
     }
     if browsingAllowed {
-        for category in context.categories where !segments.contains("interest:\(category)") {
-            segments.append("interest:\(category)")
+        for category in context.categories {
+            let segment = "interest:" + category
+            if !segments.contains(segment) { segments.append(segment) }
         }
-        if let first = context.categories.first { reasons.append("you viewed \(Explain.words(first))") }
+        if let first = context.categories.first { reasons.append("you viewed " + Explain.words(first)) }
     }
     if snapshot.segments.hasRequestConditions {
-        let matched = snapshot.segments.requestSegments(context.attributes(browsingAllowed: browsingAllowed))
+        let matched = snapshot.segments.requestSegments(context, browsingAllowed: browsingAllowed)
         segments.append(contentsOf: matched)
         if matched.contains("cart-abandoner") {
-            reasons.append("\(context.cartItems) item\(context.cartItems == 1 ? "" : "s") in your cart")
+            reasons.append(String(context.cartItems) + (context.cartItems == 1 ? " item in your cart" : " items in your cart"))
         }
     }
 
     let language = chooseLanguage(context, profile: profile, snapshot: snapshot)
+    // chooseLanguage only returns languages with content, or the default; both resolve here or give nothing.
+    let languageIndex = snapshot.content.languageIndex(language) ?? snapshot.content.languageIndex(snapshot.settings.defaultLanguage)
     let now = options.now ?? snapshot.asOf
     var traces: [SlotTrace]? = options.trace ? [] : nil
 
     // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
-    let unit = context.memberId.flatMap { snapshot.members[$0] != nil ? $0 : nil } ?? context.visitorId
+    let unit = memberKnown ? context.memberId ?? context.visitorId : context.visitorId
     let settings = snapshot.settings
     let holdoutHash = Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1
     let holdout = settings.holdoutShare > 0 && holdoutHash < settings.holdoutShare
@@ -140,11 +147,10 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
     if holdout {
         reasons.append("in the holdout group, so general content")
         func general(_ slot: Slot) -> SlotContent {
-            let content = snapshot.content
-            let template = (content.languageIndex(language) ?? content.languageIndex(settings.defaultLanguage))
-                .flatMap { content.defaults[slot.index][$0] }
+            let template = languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }
             traces?.append(SlotTrace(slot: slot, steps: [], templateId: template?.id ?? Snapshot.defaultTemplateId, ruleId: nil))
-            return render(template.map { ($0, nil) }, slot: slot, language: language, variables: .object([:]), snapshot: snapshot)
+            return render(template.map { ($0, nil) }, slot: slot, languageIndex: languageIndex, variables: .object([:]),
+                          snapshot: snapshot)
         }
         return Decision(decisionId: decisionId, variant: general(.variant).templateId, greeting: general(.greeting),
                         banner: general(.banner), cta: general(.cta), segments: segments, reasons: reasons,
@@ -172,15 +178,24 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
         if decided[slot.index] {
             traces?.append(SlotTrace(slot: slot, steps: [], templateId: picked[slot.index]?.0.id ?? "", ruleId: nil))
         } else {
-            picked[slot.index] = choose(slot, input: &ruleInput, language: language, snapshot: snapshot, now: now, trace: &traces)
+            picked[slot.index] = choose(slot, input: &ruleInput, language: language, languageIndex: languageIndex,
+                                        snapshot: snapshot, now: now, trace: &traces)
         }
     }
     let needsVariables = picked.contains { $0?.0.needsVariables ?? false }
-    let variables = needsVariables
-        ? Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot)
-        : .null
+    var variables = JSON.null
+    if needsVariables {
+        // Only the variables the chosen templates (and the defaults their empty fields fall back to) can read.
+        var mask: UInt16 = 0
+        for slot in 1..<4 {
+            if let template = picked[slot]?.0 { mask |= template.variableMask }
+            if let index = languageIndex, let fallback = snapshot.content.defaults[slot][index] { mask |= fallback.variableMask }
+        }
+        variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot,
+                                   mask: mask)
+    }
     func fill(_ slot: Slot) -> SlotContent {
-        render(picked[slot.index], slot: slot, language: language, variables: variables, snapshot: snapshot)
+        render(picked[slot.index], slot: slot, languageIndex: languageIndex, variables: variables, snapshot: snapshot)
     }
     return Decision(decisionId: decisionId, variant: picked[0]?.0.id ?? Snapshot.defaultTemplateId, greeting: fill(.greeting),
                     banner: fill(.banner), cta: fill(.cta), segments: segments, reasons: reasons,
@@ -231,11 +246,22 @@ func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapsho
 
 /// The first rule (highest priority) that is active, matches, and whose template exists wins.
 /// A field that renders empty takes the default template's field, so no slot shows an empty link or title.
-func choose(_ slot: Slot, input: inout RuleInput, language: String, snapshot: Snapshot, now: Double,
+func choose(_ slot: Slot, input: inout RuleInput, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
             trace: inout [SlotTrace]?) -> (ContentTemplate, String?)? {
     let content = snapshot.content
-    // chooseLanguage only returns languages with content, or the default; both resolve here or give nothing.
-    let languageIndex = content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage)
+    if trace == nil {
+        // The same walk without the outcome texts, which only the trace shows.
+        return content.resolved[slot.index].withUnsafeBufferPointer { entries in
+            for entry in entries {
+                let rule = entry.rule
+                guard rule.isActive(at: now) else { continue }
+                if !rule.matchesSegment(in: input.segments) { continue }
+                if let condition = rule.condition, !condition.evaluate(input.attributes()) { continue }
+                if let index = languageIndex, let template = entry.templates[index] { return (template, rule.id) }
+            }
+            return languageIndex.flatMap { content.defaults[slot.index][$0] }.map { ($0, nil) }
+        }
+    }
     var chosen: (ContentTemplate, String?)?
     var steps: [SlotTrace.Step] = []
     for entry in content.resolved[slot.index] {
@@ -263,7 +289,7 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, snapshot: Sn
 
 /// Renders a template's fields. A field that renders empty takes the slot's default template's field, so no slot
 /// shows an empty link or title. Plain-text fields were rendered when the template was loaded.
-func render(_ picked: (ContentTemplate, String?)?, slot: Slot, language: String, variables: JSON,
+func render(_ picked: (ContentTemplate, String?)?, slot: Slot, languageIndex: Int?, variables: JSON,
             snapshot: Snapshot) -> SlotContent {
     guard let (template, ruleId) = picked else {
         return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
@@ -272,48 +298,86 @@ func render(_ picked: (ContentTemplate, String?)?, slot: Slot, language: String,
     var fields: [SlotContent.Field] = []
     fields.reserveCapacity(template.fields.count)
     var fallback: ContentTemplate??
-    for (i, (name, field)) in template.fields.enumerated() {
-        var value = template.staticFields[i] ?? field.render(variables)
+    // One buffer for every field rendered here.
+    var buffer: [UInt8] = []
+    func rendered(_ field: MustacheTemplate) -> String {
+        if buffer.capacity == 0 { buffer.reserveCapacity(256) } else { buffer.removeAll(keepingCapacity: true) }
+        field.render(variables, partials: NoMustachePartials(), into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+    for i in template.fields.indices {
+        var value = template.staticFields[i] ?? rendered(template.fields[i].template)
         if value.utf8.allSatisfy({ $0 == 0x20 }) {
             if fallback == nil {
-                let content = snapshot.content
-                fallback = .some((content.languageIndex(language) ?? content.languageIndex(snapshot.settings.defaultLanguage))
-                    .flatMap { content.defaults[slot.index][$0] })
+                fallback = .some(languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] })
             }
             // Templates of a slot share the field order, so the default's field is at the same index.
             if let other = fallback ?? nil, i < other.fields.count {
-                value = other.staticFields[i] ?? other.fields[i].template.render(variables)
+                value = other.staticFields[i] ?? rendered(other.fields[i].template)
             }
         }
-        fields.append(SlotContent.Field(name: name, value: value))
+        fields.append(SlotContent.Field(name: template.fields[i].name, value: value))
     }
     return SlotContent(templateId: template.id, ruleId: ruleId, fields: fields)
 }
 
 /// Template variables for one decision. Member variables are present only for a consenting member.
 enum Variables {
-    static func make(context: DecisionContext, profile: MemberProfile?, browsingAllowed: Bool, snapshot: Snapshot) -> JSON {
-        var v = [String: JSON](minimumCapacity: 12)
-        if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
+    /// Every variable a decision can provide, in bit order for `ContentTemplate.variableMask`.
+    static let names = ["campaign", "interest", "cartItems", "firstName", "tier", "points", "tierDiscount", "nextTier",
+                        "pointsToNextTier", "topCategory", "lastCategory", "daysSinceLastOrder"]
+    static let all: UInt16 = (1 << 12) - 1
+
+    @inline(__always)
+    static func bit(_ index: Int) -> UInt16 { 1 << UInt16(index) }
+
+    /// The variables `nodes` may read: the first part of every name, in sections too. Partials, parents and
+    /// dynamic names could read anything, so they read everything.
+    static func mask(of nodes: [MustacheTemplate.Node]) -> UInt16 {
+        var mask: UInt16 = 0
+        func add(_ name: MustacheName) {
+            if let first = name.components.first, let index = names.firstIndex(of: first) { mask |= bit(index) }
+        }
+        for node in nodes {
+            switch node {
+            case .text: break
+            case .variable(let name, _): add(name)
+            case .section(let name, let body), .invertedSection(let name, let body):
+                add(name)
+                mask |= Self.mask(of: body)
+            case .block(let block): mask |= Self.mask(of: block.nodes)
+            case .partial, .parent: return all
+            }
+        }
+        return mask
+    }
+
+    static func make(context: DecisionContext, profile: MemberProfile?, browsingAllowed: Bool, snapshot: Snapshot,
+                     mask: UInt16 = all) -> JSON {
+        var v = [String: JSON](minimumCapacity: min(mask.nonzeroBitCount, 12))
+        @inline(__always) func wants(_ index: Int) -> Bool { mask & bit(index) != 0 }
+        if wants(0), let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
             v["campaign"] = .string(name)
         }
-        if browsingAllowed, let first = context.categories.first {
+        if wants(1), browsingAllowed, let first = context.categories.first {
             v["interest"] = .string(Explain.words(first))
         }
-        if browsingAllowed, context.cartItems > 0 { v["cartItems"] = .number(Double(context.cartItems)) }
-        if let p = profile {
+        if wants(2), browsingAllowed, context.cartItems > 0 { v["cartItems"] = .number(Double(context.cartItems)) }
+        if let p = profile, mask & ~(bit(0) | bit(1) | bit(2)) != 0 {
             let tier = p.record.tier
-            v["firstName"] = .string(p.record.firstName)
-            v["tier"] = .string(tier.rawValue)
-            v["points"] = .number(Double(p.record.points))
-            v["tierDiscount"] = .number(Double(min(snapshot.settings.tierDiscounts[tier] ?? 0, snapshot.settings.maxDiscountPercent)))
-            if let next = tier.next, let toGo = p.pointsToNextTier {
-                v["nextTier"] = .string(next.rawValue)
-                v["pointsToNextTier"] = .number(Double(toGo))
+            if wants(3) { v["firstName"] = .string(p.record.firstName) }
+            if wants(4) { v["tier"] = .string(tier.rawValue) }
+            if wants(5) { v["points"] = .number(Double(p.record.points)) }
+            if wants(6) {
+                v["tierDiscount"] = .number(Double(min(snapshot.settings.tierDiscounts[tier] ?? 0, snapshot.settings.maxDiscountPercent)))
             }
-            if let top = p.topCategories.first { v["topCategory"] = .string(Explain.words(top)) }
-            if let last = p.lastCategory { v["lastCategory"] = .string(Explain.words(last)) }
-            if let days = p.daysSinceLastOrder { v["daysSinceLastOrder"] = .number(Double(days)) }
+            if wants(7) || wants(8), let next = tier.next, let toGo = p.pointsToNextTier {
+                if wants(7) { v["nextTier"] = .string(next.rawValue) }
+                if wants(8) { v["pointsToNextTier"] = .number(Double(toGo)) }
+            }
+            if wants(9), let top = p.topCategories.first { v["topCategory"] = .string(Explain.words(top)) }
+            if wants(10), let last = p.lastCategory { v["lastCategory"] = .string(Explain.words(last)) }
+            if wants(11), let days = p.daysSinceLastOrder { v["daysSinceLastOrder"] = .number(Double(days)) }
         }
         return .object(v)
     }

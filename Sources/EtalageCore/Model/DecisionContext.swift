@@ -154,16 +154,56 @@ extension DecisionContext {
         var a = [String: JSON](minimumCapacity: 8)
         if let device { a["device"] = .string(device.lowercased()) }
         if let locale { a["locale"] = .string(locale) }
-        var r: [String: JSON] = [:]
-        if let v = referral.source { r["source"] = .string(v) }
-        if let v = referral.medium { r["medium"] = .string(v) }
-        if let v = referral.campaign { r["campaign"] = .string(v) }
-        a["referral"] = .object(r)
+        a["referral"] = referralAttributes()
         if browsingAllowed {
             a["categories"] = .array(categories.map(JSON.string))
             a["products"] = .array(products.map(JSON.string))
             a["cart"] = .object(["items": .number(Double(cartItems)), "value": .number(cartValue)])
         }
         return .object(a)
+    }
+
+    /// The value at a condition's `path` in `attributes(browsingAllowed:)` (null when missing), building only what
+    /// the path reaches.
+    func attribute(at path: [String], browsingAllowed: Bool) -> JSON {
+        guard let first = path.first else { return attributes(browsingAllowed: browsingAllowed) }
+        let top: JSON
+        switch first {
+        case "device":
+            guard let device else { return .null }
+            top = .string(device.lowercased())
+        case "locale":
+            guard let locale else { return .null }
+            top = .string(locale)
+        case "referral":
+            top = referralAttributes()
+        case "categories":
+            guard browsingAllowed else { return .null }
+            top = .array(categories.map(JSON.string))
+        case "products":
+            guard browsingAllowed else { return .null }
+            top = .array(products.map(JSON.string))
+        case "cart":
+            guard browsingAllowed else { return .null }
+            if path.count == 2 {
+                switch path[1] {
+                case "items": return .number(Double(cartItems))
+                case "value": return .number(cartValue)
+                default: return .null
+                }
+            }
+            top = .object(["items": .number(Double(cartItems)), "value": .number(cartValue)])
+        default:
+            return .null
+        }
+        return path.count == 1 ? top : Condition.Node.value(at: Array(path.dropFirst()), in: top)
+    }
+
+    private func referralAttributes() -> JSON {
+        var r: [String: JSON] = [:]
+        if let v = referral.source { r["source"] = .string(v) }
+        if let v = referral.medium { r["medium"] = .string(v) }
+        if let v = referral.campaign { r["campaign"] = .string(v) }
+        return .object(r)
     }
 }

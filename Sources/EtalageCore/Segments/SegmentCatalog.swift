@@ -47,6 +47,8 @@ public struct SegmentCatalog: Sendable {
     public let definitions: [SegmentDefinition]
     let member: [Compiled]
     let request: [Compiled]
+    /// Whether any request-scope segment has a condition, so decisions evaluate them at all.
+    public let hasRequestConditions: Bool
 
     /// Compiles every condition strictly; the first bad definition throws, naming the segment.
     public init(_ definitions: [SegmentDefinition]) throws(SegmentError) {
@@ -69,6 +71,7 @@ public struct SegmentCatalog: Sendable {
         self.definitions = ordered
         self.member = member
         self.request = request
+        hasRequestConditions = request.contains { $0.condition != nil }
     }
 
     /// The member-scope segments `attributes` fall into: in an exclusive group only the first match.
@@ -79,6 +82,45 @@ public struct SegmentCatalog: Sendable {
     /// The request-scope segments the context attributes fall into (families like `interest:*` are added by the caller).
     public func requestSegments(_ attributes: JSON) -> [String] {
         Self.evaluate(request, attributes)
+    }
+
+    /// The request-scope segments `context` falls into, reading each attribute a condition names straight from the
+    /// context instead of building the attributes object: the same answer as `requestSegments(context.attributes(…))`.
+    func requestSegments(_ context: DecisionContext, browsingAllowed: Bool) -> [String] {
+        var result: [String] = []
+        var doneGroups: [String] = []
+        for s in request {
+            guard let condition = s.condition else { continue }
+            if let group = s.group, doneGroups.contains(group) { continue }
+            if Self.holds(condition.root, { context.attribute(at: $0, browsingAllowed: browsingAllowed) }) {
+                result.append(s.id)
+                if let group = s.group { doneGroups.append(group) }
+            }
+        }
+        return result
+    }
+
+    /// `Condition.Node.evaluate` over attributes read by path (no saved groups, as `requestSegments(_:)` uses none).
+    static func holds(_ node: Condition.Node, _ value: ([String]) -> JSON) -> Bool {
+        switch node {
+        case .all(let children):
+            for child in children where !holds(child, value) { return false }
+            return true
+        case .any(let children):
+            if children.isEmpty { return true }
+            for child in children where holds(child, value) { return true }
+            return false
+        case .none(let children):
+            if children.isEmpty { return false }
+            for child in children where holds(child, value) { return false }
+            return true
+        case .not(let child):
+            return !holds(child, value)
+        case .field(let path, let test):
+            return test.matches(value(path), .raw([:]))
+        case .constant(let result):
+            return result
+        }
     }
 
     /// Whether a rule may refer to `segment`: a catalogue id, a family pattern (`interest:*`), or a member of a
@@ -94,8 +136,6 @@ public struct SegmentCatalog: Sendable {
         profile.rfm = cuts.score(profile)
         profile.segments = memberSegments(profile.attributes)
     }
-
-    public var hasRequestConditions: Bool { request.contains { $0.condition != nil } }
 
     static func evaluate(_ list: [Compiled], _ attributes: JSON) -> [String] {
         var result: [String] = []
@@ -120,6 +160,7 @@ extension SegmentCatalog {
         definitions = []
         member = []
         request = []
+        hasRequestConditions = false
     }
 
     /// The default catalogue, installed in every new database. Ids are stable: rules and reports refer to them.
