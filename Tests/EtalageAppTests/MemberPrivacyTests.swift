@@ -58,16 +58,19 @@ final class MemberPrivacyTests: XCTestCase {
     }
 
     func testWithdrawnConsentTakesEffectWithinOneRefresh() throws {
+        // Sanne (M000042) is personalized, and not in the holdout.
+        let before = try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"v","memberId":"M000042"}"#).text
+        XCTAssertTrue(before.contains("Sanne"), before)
         try SQLiteConnection(path: server.database, mode: .readWrite)
-            .execute("UPDATE members SET consent_personalization = 0 WHERE id = 'M000002'")
+            .execute("UPDATE members SET consent_personalization = 0 WHERE id = 'M000042'")
         let deadline = Date().addingTimeInterval(3)
         var text = ""
         repeat {
             Thread.sleep(forTimeInterval: 0.05)
-            text = try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"v","memberId":"M000002"}"#).text
-        } while text.contains("Lucas") && Date() < deadline
-        XCTAssertFalse(text.contains("Lucas"), text)
+            text = try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"v","memberId":"M000042"}"#).text
+        } while !text.contains("no consent for personalization") && Date() < deadline
         XCTAssertTrue(text.contains("no consent for personalization"), text)
+        XCTAssertFalse(text.contains("Sanne"), text)
     }
 
     func testTheCommandLineExportsAndErases() throws {

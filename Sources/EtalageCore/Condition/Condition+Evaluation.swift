@@ -2,22 +2,28 @@
 /// `evalOperatorCondition` case by case.
 extension Condition.Node {
     func evaluate(_ object: JSON, _ savedGroups: GroupLookup) -> Bool {
+        evaluate(savedGroups) { Self.value(at: $0, in: object) }
+    }
+
+    /// The same, reading each attribute through `value` (a dotted path, split): callers that hold the attributes
+    /// in another shape (the request context) evaluate without building a JSON object first.
+    func evaluate(_ savedGroups: GroupLookup, value: ([String]) -> JSON) -> Bool {
         switch self {
         case .all(let children):
-            for child in children where !child.evaluate(object, savedGroups) { return false }
+            for child in children where !child.evaluate(savedGroups, value: value) { return false }
             return true
         case .any(let children):
             if children.isEmpty { return true }
-            for child in children where child.evaluate(object, savedGroups) { return true }
+            for child in children where child.evaluate(savedGroups, value: value) { return true }
             return false
         case .none(let children):
             if children.isEmpty { return false }
-            for child in children where child.evaluate(object, savedGroups) { return false }
+            for child in children where child.evaluate(savedGroups, value: value) { return false }
             return true
         case .not(let child):
-            return !child.evaluate(object, savedGroups)
+            return !child.evaluate(savedGroups, value: value)
         case .field(let path, let test):
-            return test.matches(Self.value(at: path, in: object), savedGroups)
+            return test.matches(value(path), savedGroups)
         case .constant(let result):
             return result
         }

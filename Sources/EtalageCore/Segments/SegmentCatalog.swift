@@ -92,35 +92,12 @@ public struct SegmentCatalog: Sendable {
         for s in request {
             guard let condition = s.condition else { continue }
             if let group = s.group, doneGroups.contains(group) { continue }
-            if Self.holds(condition.root, { context.attribute(at: $0, browsingAllowed: browsingAllowed) }) {
+            if condition.root.evaluate(.raw([:]), value: { context.attribute(at: $0, browsingAllowed: browsingAllowed) }) {
                 result.append(s.id)
                 if let group = s.group { doneGroups.append(group) }
             }
         }
         return result
-    }
-
-    /// `Condition.Node.evaluate` over attributes read by path (no saved groups, as `requestSegments(_:)` uses none).
-    static func holds(_ node: Condition.Node, _ value: ([String]) -> JSON) -> Bool {
-        switch node {
-        case .all(let children):
-            for child in children where !holds(child, value) { return false }
-            return true
-        case .any(let children):
-            if children.isEmpty { return true }
-            for child in children where holds(child, value) { return true }
-            return false
-        case .none(let children):
-            if children.isEmpty { return false }
-            for child in children where holds(child, value) { return false }
-            return true
-        case .not(let child):
-            return !holds(child, value)
-        case .field(let path, let test):
-            return test.matches(value(path), .raw([:]))
-        case .constant(let result):
-            return result
-        }
     }
 
     /// Whether a rule may refer to `segment`: a catalogue id, a family pattern (`interest:*`), or a member of a
