@@ -32,6 +32,7 @@ struct EtalageResponder: HTTPResponder {
         "/healthz": ["GET", "HEAD"],
         "/readyz": ["GET", "HEAD"],
         "/metrics": ["GET", "HEAD"],
+        "/openapi.json": ["GET", "HEAD"],
     ]
 
     /// Every answer goes out through `finish`: CORS headers, the request's metrics and its access-log line.
@@ -76,6 +77,7 @@ struct EtalageResponder: HTTPResponder {
         case "/v1/events": track(request, reply: reply)
         case "/readyz": reply(ready())
         case "/metrics": reply(metricsPage())
+        case "/openapi.json": reply(Self.json(200, OpenAPIDocument.bytes))
         default: reply(health())
         }
     }

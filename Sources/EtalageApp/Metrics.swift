@@ -7,7 +7,7 @@ import Glibc
 
 /// The endpoints requests are counted and logged under. A label, never the path: a path can carry anything.
 enum Endpoint: Int, CaseIterable, Sendable {
-    case decisions, events, healthz, readyz, metrics, admin, notFound
+    case decisions, events, healthz, readyz, metrics, openapi, admin, notFound
 
     init(path: String) {
         switch path {
@@ -16,6 +16,7 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case "/healthz": self = .healthz
         case "/readyz": self = .readyz
         case "/metrics": self = .metrics
+        case "/openapi.json": self = .openapi
         case _ where path.hasPrefix("/v1/admin/"): self = .admin
         default: self = .notFound
         }
@@ -28,6 +29,7 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case .healthz: "healthz"
         case .readyz: "readyz"
         case .metrics: "metrics"
+        case .openapi: "openapi"
         case .admin: "admin"
         case .notFound: "not_found"
         }
