@@ -11,7 +11,7 @@ enum LogLevel: String, Sendable {
 }
 
 /// Log lines: one JSON object per line, `{"time":"…Z","level":"info|warn|error","msg":"…", …}`.
-/// Nothing personal goes in: no member id, visitor id, name, email, path or query (see `Redact`).
+/// Nothing personal goes in: no member id, visitor id, name, email, path or query.
 enum LogLine {
     static func json(_ level: LogLevel, _ message: String, time: Double = Clock.now()) -> String {
         var w = JSONWriter(capacity: 96 + message.utf8.count)
@@ -97,28 +97,6 @@ struct AccessLineFormatter {
             return
         }
         out.append(contentsOf: String(value).utf8)
-    }
-}
-
-/// Keeps personal data out of log lines that quote other layers' messages.
-enum Redact {
-    /// A correlator for an identifier: the first 12 hex digits of its SHA-256. The same id gives the same
-    /// correlator, so lines can be matched up without the id itself being written.
-    static func correlator(_ id: String) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in SHA256.hash(Array(id.utf8)).prefix(6) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xf)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Snapshot warnings of the form `member <id>: …` name the member; the id is replaced by its correlator.
-    static func memberWarning(_ message: String) -> String {
-        guard message.hasPrefix("member "), let colon = message.firstIndex(of: ":") else { return message }
-        let id = message[message.index(message.startIndex, offsetBy: 7)..<colon]
-        return "member #\(correlator(String(id)))\(message[colon...])"
     }
 }
 

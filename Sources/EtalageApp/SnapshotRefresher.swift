@@ -42,7 +42,7 @@ final class SnapshotRefresher: Sendable {
         let started = MonotonicClock.nanos()
         let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
         lastBuildNanos.store(Int(MonotonicClock.nanos() &- started), ordering: .relaxed)
-        for warning in result.warnings { log(.warn, "snapshot: \(Redact.memberWarning("\(warning)"))") }
+        for warning in result.warnings { log(.warn, "snapshot: \(warning)") }
         self.state = state
         self.cell = SnapshotCell(result.snapshot)
     }
@@ -100,7 +100,7 @@ final class SnapshotRefresher: Sendable {
                 } else {
                     lastRefreshNanos.store(took, ordering: .relaxed)
                 }
-                for warning in result.warnings { log(.warn, "snapshot: \(Redact.memberWarning("\(warning)"))") }
+                for warning in result.warnings { log(.warn, "snapshot: \(warning)") }
                 cell.swap(result.snapshot)
                 if result.kind == "full" {
                     lastBuild = Date()

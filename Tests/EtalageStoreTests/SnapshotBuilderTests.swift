@@ -80,4 +80,19 @@ final class SnapshotBuilderTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix(dir + "/nl/cta/bad.tmpl:2:"), "\(error)")
         }
     }
+
+    func testUnreadableMemberRowsAreCountedWithoutNamingTheMember() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try emptyDatabase(dir)
+        try db.execute("""
+            INSERT INTO members VALUES ('SECRET-ID-1', 'Ann', NULL, 'nl', 'gold', 5, 'not a date', NULL, 1, 0, 'active');
+            INSERT INTO members VALUES ('B', 'Bo', NULL, 'nl', 'gold', 5, '2024-01-01', NULL, 1, 0, 'active');
+            """)
+        let result = try SnapshotBuilder().build(from: db, now: noon(fixtureAnchor))
+        XCTAssertEqual(result.snapshot.members.count, 1)
+        let messages = result.warnings.map(\.message)
+        XCTAssertTrue(messages.contains { $0.hasPrefix("1 member row(s) with an unreadable") }, "\(messages)")
+        XCTAssertFalse(messages.contains { $0.contains("SECRET-ID-1") }, "member ids stay out of warnings: \(messages)")
+    }
 }

@@ -114,6 +114,17 @@ final class SnapshotRefreshTests: XCTestCase {
         let after = try XCTUnwrap(try refresh(before)).snapshot
         XCTAssertEqual(after.members["M000042"]?.record.points, 9999)
     }
+
+    func testAGapInThePrunedFeedForcesAFullBuild() throws {
+        let before = try build()
+        // Changes this replica never saw, then pruned by another replica before it looked.
+        try write("UPDATE members SET points = points + 1 WHERE id = 'M000042'")
+        try write("UPDATE members SET points = points + 1 WHERE id = 'M000002'")
+        try write("DELETE FROM changes WHERE seq <= (SELECT max(seq) - 1 FROM changes)")
+        let result = try XCTUnwrap(try refresh(before))
+        XCTAssertEqual(result.kind, "full", "the pruned change to M000042 must not be missed")
+        XCTAssertEqual(result.snapshot.members["M000042"]?.record.points, (before.members["M000042"]?.record.points ?? 0) + 1)
+    }
 }
 
 final class RFMTests: XCTestCase {

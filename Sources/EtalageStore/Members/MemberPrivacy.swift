@@ -5,7 +5,8 @@ import Foundation
 ///
 /// What Etalage holds about a member: the `members` row, their `orders` and `service_events`. Decisions, exposures
 /// and events are stored under visitor and decision ids, never under a member id. The change feed keeps the ids of
-/// changed members for at most an hour (it is pruned after full snapshot builds).
+/// changed members until it is pruned: rows older than an hour go at each full snapshot build of a running server
+/// (every `--rebuild-interval`), so about two hours with the defaults.
 public enum MemberPrivacy {
     /// The member's data as JSON, or nil when there is no such member.
     public static func export(_ db: SQLiteConnection, memberId: String) throws -> JSON? {

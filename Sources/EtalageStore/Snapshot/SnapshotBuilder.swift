@@ -51,6 +51,11 @@ public struct SnapshotBuilder {
             let today = CalendarDay(epochSeconds: now)
             if today != previous.today { return try fullBuild(db, now: now) }
             guard sequence != previous.feedSequence else { return nil }
+            // Rows after our sequence were pruned before we read them (this replica lagged past the prune age):
+            // what changed is unknown, so rebuild everything.
+            if let oldest = try db.scalarInt(ChangeFeedSQL.firstSeq), oldest > previous.feedSequence + 1 {
+                return try fullBuild(db, now: now)
+            }
             var tables: Set<String> = []
             try db.query(ChangeFeedSQL.tablesSince, [.integer(Int64(previous.feedSequence))]) { tables.insert($0.string(0)) }
             if tables.contains("settings") || tables.contains("segments") || sequence < previous.feedSequence {
@@ -210,7 +215,13 @@ public struct SnapshotBuilder {
         try memberRows.bind(values)
         try orderRows.bind(values)
         try eventRows.bind(values)
+        // Counted, not named: member ids are personal data and stay out of the log.
+        var unreadable = 0
         defer {
+            if unreadable > 0 {
+                warnings.append(Warning(message: "\(unreadable) member row(s) with an unreadable tier, joined_at or subscription left out; "
+                    + "find them with: SELECT id FROM members WHERE date(joined_at) IS NOT joined_at"))
+            }
             memberRows.reset()
             orderRows.reset()
             eventRows.reset()
@@ -250,7 +261,7 @@ public struct SnapshotBuilder {
             guard let tier = Tier(rawValue: row.string(3)), let joined = CalendarDay(iso: row.string(5)),
                   let subscription = Subscription(rawValue: row.string(9))
             else {
-                warnings.append(Warning(message: "member \(id): unreadable tier, joined_at or subscription; left out"))
+                unreadable += 1
                 continue
             }
             let birthday = row.optionalString(6).flatMap(CalendarDay.init(iso:)).map { ($0.civil.month, $0.civil.day) }

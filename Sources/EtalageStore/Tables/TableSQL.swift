@@ -131,6 +131,8 @@ public enum ChangeFeedSQL {
     }
 
     static let lastSeq = "SELECT coalesce(max(seq), 0) FROM changes"
+    /// The oldest row still in the feed, or NULL when it is empty.
+    static let firstSeq = "SELECT min(seq) FROM changes"
     /// Changes after a sequence number: which catalogue tables, and which members.
     static let tablesSince = "SELECT DISTINCT tbl FROM changes WHERE seq > ?1"
     static let membersSince = "SELECT DISTINCT member_id FROM changes WHERE seq > ?1 AND member_id IS NOT NULL"
