@@ -227,3 +227,27 @@ final class MemberTableTests: XCTestCase {
         }
     }
 }
+
+import XCTest
+
+/// Member ids compare by bytes everywhere, as SQLite compares them: "é" written as one code point and as e + accent
+/// are different ids, in the base table and in the overlay alike.
+final class MemberIdBytesTests: XCTestCase {
+    func testCanonicallyEquivalentSpellingsAreDifferentIdsInBaseAndOverlay() {
+        let today = CalendarDay(iso: "2026-11-24") ?? CalendarDay(daysSinceEpoch: 0)
+        func member(_ id: String) -> MemberProfile {
+            let record = MemberRecord(id: id, firstName: "Zoë", locale: "nl", tier: .gold, points: 1, joined: today + -100,
+                                      birthday: nil, consentPersonalization: true, marketingOptIn: false, subscription: .active)
+            return MemberProfile(record: record, orders: [], service: [], today: today, settings: Settings())
+        }
+        let composed = "caf\u{E9}-1", decomposed = "cafe\u{301}-1"
+        XCTAssertEqual(composed, decomposed, "Swift's String == calls them equal")
+        let table = MemberTable([composed: member(composed)])
+        XCTAssertNotNil(table[composed])
+        XCTAssertNil(table[decomposed], "the base table compares bytes")
+        let changed = table.applying([composed: member(composed)])
+        XCTAssertNotNil(changed[composed])
+        XCTAssertNil(changed[decomposed], "the overlay compares bytes too")
+        XCTAssertEqual(changed.count, 1)
+    }
+}

@@ -196,12 +196,12 @@ final class MemberRows: Sendable {
     let strings: [String]
     let lists: [[String]]
     /// Members whose profile a row cannot hold exactly, kept whole.
-    let wide: [String: MemberProfile]
+    let wide: [MemberKey: MemberProfile]
     /// The day (since the epoch) the rows' day counts are relative to.
     let today: Int
 
     /// `rows` in any order, with distinct ids.
-    init(rows: ContiguousArray<MemberRow>, strings: MemberStrings, wide: [String: MemberProfile], today: Int) {
+    init(rows: ContiguousArray<MemberRow>, strings: MemberStrings, wide: [MemberKey: MemberProfile], today: Int) {
         var capacity = 64
         while capacity < rows.count * 2 { capacity *= 2 }
         let mask = capacity - 1
@@ -264,7 +264,7 @@ final class MemberRows: Sendable {
             let word = taken[s >> 6], bit: UInt64 = 1 << UInt64(s & 63)
             if word & bit == 0 { return nil }
             let i = Int(before[s >> 6]) + (word & (bit &- 1)).nonzeroBitCount
-            if rows[i].id == id { return i }
+            if rows[i].id.utf8.elementsEqual(id.utf8) { return i }  // bytes, as SQLite compares ids
             s = (s + 1) & mask
         }
     }
@@ -277,10 +277,10 @@ final class MemberRows: Sendable {
     @inline(__always)
     subscript(id: String) -> MemberProfile? {
         if let i = index(of: id) { return profile(at: i) }
-        return wide.isEmpty ? nil : wide[id]
+        return wide.isEmpty ? nil : wide[MemberKey(id)]
     }
 
     func contains(_ id: String) -> Bool {
-        index(of: id) != nil || (!wide.isEmpty && wide[id] != nil)
+        index(of: id) != nil || (!wide.isEmpty && wide[MemberKey(id)] != nil)
     }
 }

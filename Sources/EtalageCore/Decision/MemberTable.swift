@@ -9,7 +9,7 @@ import Dispatch
 public struct MemberTable: Sendable {
     let base: MemberRows
     /// Changed members; a nil value is a member deleted since the base.
-    let overlay: [String: MemberProfile?]
+    let overlay: [MemberKey: MemberProfile?]
     public let count: Int
 
     /// A table of `members` as they are (segments and RFM scores already assigned).
@@ -22,20 +22,20 @@ public struct MemberTable: Sendable {
         self.init(base: builder?.base() ?? .empty, overlay: [:], count: members.count)
     }
 
-    init(base: MemberRows, overlay: [String: MemberProfile?], count: Int) {
+    init(base: MemberRows, overlay: [MemberKey: MemberProfile?], count: Int) {
         self.base = base
         self.overlay = overlay
         self.count = count
     }
 
     public subscript(id: String) -> MemberProfile? {
-        if !overlay.isEmpty, let changed = overlay[id] { return changed }
+        if !overlay.isEmpty, let changed = overlay[MemberKey(id)] { return changed }
         return base[id]
     }
 
     /// Whether `id` is a current member, without materializing the profile.
     public func contains(_ id: String) -> Bool {
-        if !overlay.isEmpty, let changed = overlay[id] { return changed != nil }
+        if !overlay.isEmpty, let changed = overlay[MemberKey(id)] { return changed != nil }
         return base.contains(id)
     }
 
@@ -49,7 +49,7 @@ public struct MemberTable: Sendable {
         var count = self.count
         for (id, profile) in changes {
             let existed = contains(id)
-            overlay[id] = .some(profile)
+            overlay[MemberKey(id)] = .some(profile)
             switch (existed, profile != nil) {
             case (false, true): count += 1
             case (true, false): count -= 1
@@ -62,10 +62,10 @@ public struct MemberTable: Sendable {
     /// Every current member, in no particular order.
     public func forEach(_ body: (MemberProfile) throws -> Void) rethrows {
         let checkOverlay = !overlay.isEmpty
-        for i in base.rows.indices where !checkOverlay || overlay[base.rows[i].id] == nil {
+        for i in base.rows.indices where !checkOverlay || overlay[MemberKey(base.rows[i].id)] == nil {
             try body(base.profile(at: i))
         }
-        for (id, profile) in base.wide where !checkOverlay || overlay[id] == nil { try body(profile) }
+        for (key, profile) in base.wide where !checkOverlay || overlay[key] == nil { try body(profile) }
         for case let (_, profile?) in overlay { try body(profile) }
     }
 }
@@ -80,7 +80,7 @@ public struct MemberTableBuilder: Sendable {
     let today: Int
     var strings = MemberStrings()
     var rows: ContiguousArray<MemberRow> = []
-    var wide: [String: MemberProfile] = [:]
+    var wide: [MemberKey: MemberProfile] = [:]
     /// The RFM measures of members with orders, as `RFMCuts(profiles:)` collects them.
     var recency: [Double] = [], frequency: [Double] = [], monetary: [Double] = []
 
@@ -101,7 +101,7 @@ public struct MemberTableBuilder: Sendable {
         if rows.count < MemberTableBuilder.maxRows, let row = MemberRow(profile, today: today, strings: &strings) {
             rows.append(row)
         } else {
-            wide[profile.id] = profile
+            wide[MemberKey(profile.id)] = profile
         }
     }
 
@@ -113,7 +113,7 @@ public struct MemberTableBuilder: Sendable {
         frequency = []
         monetary = []
         assignSegments(catalog: catalog, cuts: cuts, parallelism: parallelism)
-        var assigned: [String: MemberProfile] = [:]
+        var assigned: [MemberKey: MemberProfile] = [:]
         for (id, var profile) in wide {
             catalog.assign(&profile, cuts: cuts)
             assigned[id] = profile
@@ -205,4 +205,19 @@ public struct MemberTableBuilder: Sendable {
 private struct DisjointBuffer<T>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<T>
     init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
+/// A member id as a dictionary key, compared and hashed by its UTF-8 bytes: SQLite compares ids byte by byte
+/// (BINARY collation), while Swift's `String ==` treats canonically equivalent spellings as equal. Every member
+/// lookup uses bytes, so a member is found (or not) the same way wherever it is stored.
+struct MemberKey: Hashable, Sendable {
+    let id: String
+
+    init(_ id: String) { self.id = id }
+
+    static func == (a: MemberKey, b: MemberKey) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        for byte in id.utf8 { hasher.combine(byte) }
+    }
 }
