@@ -68,12 +68,6 @@ public final class Rule: Sendable {
     /// Neither segment nor condition: matches every visitor.
     public var isCatchAll: Bool { segment == nil && condition == nil }
 
-    /// Whether `pattern` (a segment id, or `prefix:*`) matches one of `segments`. Compares UTF-8 bytes: this runs
-    /// for every rule of every decision.
-    public static func matches(_ pattern: String, _ segments: [String]) -> Bool {
-        if let prefix = familyPrefix(pattern) { return matches(prefix: prefix, segments) }
-        return segments.contains(pattern)
-    }
 
     /// `prefix:` for a pattern `prefix:*`, else nil.
     static func familyPrefix(_ pattern: String) -> String? {
@@ -87,7 +81,9 @@ public final class Rule: Sendable {
         return segments.contains { $0.utf8.count > p.count && $0.utf8.starts(with: p) }
     }
 
-    /// Whether the visitor's `segments` satisfy this rule's segment (true when it has none).
+    /// Whether the visitor's `segments` satisfy this rule's segment (true when it has none): the segment itself, or
+    /// for a family pattern `prefix:*` any segment starting with `prefix:`. Compares UTF-8 bytes: this runs for
+    /// every rule of every decision.
     func matchesSegment(in segments: [String]) -> Bool {
         guard let segment else { return true }
         if let familyPrefix { return Rule.matches(prefix: familyPrefix, segments) }

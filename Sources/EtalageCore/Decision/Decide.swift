@@ -244,43 +244,49 @@ func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapsho
     return snapshot.settings.defaultLanguage
 }
 
-/// The first rule (highest priority) that is active, matches, and whose template exists wins.
-/// A field that renders empty takes the default template's field, so no slot shows an empty link or title.
+/// Why a rule did or did not win; turned into words only for a trace.
+enum RuleOutcome {
+    case draft, outOfSchedule, notInSegment, conditionNotMet, noTemplate, wins
+
+    func text(_ rule: Rule, language: String) -> String {
+        switch self {
+        case .draft: "draft"
+        case .outOfSchedule: "out of schedule"
+        case .notInSegment: "not in segment " + (rule.segment ?? "")
+        case .conditionNotMet: "condition not met"
+        case .noTemplate: "no template '" + rule.templateId + "' in " + language + " or the default language"
+        case .wins: "matched: wins"
+        }
+    }
+}
+
+/// The first rule (highest priority) that is active, matches, and whose template exists wins; without one, the
+/// slot's default template. With a trace, every rule considered is recorded with its outcome.
 func choose(_ slot: Slot, input: inout RuleInput, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
             trace: inout [SlotTrace]?) -> (ContentTemplate, String?)? {
     let content = snapshot.content
-    if trace == nil {
-        // The same walk without the outcome texts, which only the trace shows.
-        return content.resolved[slot.index].withUnsafeBufferPointer { entries in
-            for entry in entries {
-                let rule = entry.rule
-                guard rule.isActive(at: now) else { continue }
-                if !rule.matchesSegment(in: input.segments) { continue }
-                if let condition = rule.condition, !condition.evaluate(input.attributes()) { continue }
-                if let index = languageIndex, let template = entry.templates[index] { return (template, rule.id) }
-            }
-            return languageIndex.flatMap { content.defaults[slot.index][$0] }.map { ($0, nil) }
-        }
-    }
+    let tracing = trace != nil
     var chosen: (ContentTemplate, String?)?
     var steps: [SlotTrace.Step] = []
-    for entry in content.resolved[slot.index] {
-        let rule = entry.rule
-        let outcome: String?
-        if !rule.isActive(at: now) {
-            outcome = rule.status == .draft ? "draft" : "out of schedule"
-        } else if let segment = rule.segment, !Rule.matches(segment, input.segments) {
-            outcome = "not in segment \(segment)"
-        } else if let condition = rule.condition, !condition.evaluate(input.attributes()) {
-            outcome = "condition not met"
-        } else if let index = languageIndex, let template = entry.templates[index] {
-            chosen = (template, rule.id)
-            outcome = nil
-        } else {
-            outcome = "no template '\(rule.templateId)' in \(language) or the default language"
+    content.resolved[slot.index].withUnsafeBufferPointer { entries in
+        for entry in entries {
+            let rule = entry.rule
+            let outcome: RuleOutcome
+            if !rule.isActive(at: now) {
+                outcome = rule.status == .draft ? .draft : .outOfSchedule
+            } else if !rule.matchesSegment(in: input.segments) {
+                outcome = .notInSegment
+            } else if let condition = rule.condition, !condition.evaluate(input.attributes()) {
+                outcome = .conditionNotMet
+            } else if let index = languageIndex, let template = entry.templates[index] {
+                chosen = (template, rule.id)
+                outcome = .wins
+            } else {
+                outcome = .noTemplate
+            }
+            if tracing { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome.text(rule, language: language))) }
+            if chosen != nil { break }
         }
-        if trace != nil { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome ?? "matched: wins")) }
-        if chosen != nil { break }
     }
     let picked = chosen ?? languageIndex.flatMap { content.defaults[slot.index][$0] }.map { ($0, nil) }
     trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.0.id ?? Snapshot.defaultTemplateId, ruleId: picked?.1))

@@ -90,8 +90,6 @@ public final class SQLiteConnection {
         return result
     }
 
-    /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Runs `body` in a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a busy database
     /// fails at BEGIN instead of deadlocking at the first write (https://sqlite.org/lang_transaction.html).
