@@ -1,3 +1,6 @@
+import EtalageStore
+import Foundation
+
 /// A command-line mistake: the message is printed with a pointer to `--help`, and the process exits 2.
 public struct UsageError: Error, CustomStringConvertible, Sendable {
     public var message: String
@@ -62,5 +65,17 @@ struct Arguments {
             throw UsageError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(raw)'")
         }
         return n
+    }
+}
+
+/// The database a command works on: `--db`, else `ETALAGE_DB`, else `./etalage.sqlite`. It must exist (commands that
+/// read do not create one) and is brought up to the current schema.
+enum CommandDatabase {
+    static func open(_ args: Arguments, _ environment: [String: String]) throws -> SQLiteConnection {
+        let path = args["db"] ?? environment["ETALAGE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Configuration().database
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such database") }
+        let db = try SQLiteConnection(path: path, mode: .readWrite)
+        try Migrations.migrate(db)
+        return db
     }
 }

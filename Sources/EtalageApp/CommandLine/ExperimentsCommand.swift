@@ -49,14 +49,14 @@ enum ExperimentsCommand {
         case "add":
             let file = try positional("a definition file: etalage experiments add FILE.json")
             let args = try Arguments(rest, options: ["db"])
-            return try add(file: file, db: try open(args, environment))
+            return try add(file: file, db: try CommandDatabase.open(args, environment))
         case "list":
             let args = try Arguments(rest, options: ["db"], flags: ["json"])
-            return try list(db: try open(args, environment), json: args.has("json"))
+            return try list(db: try CommandDatabase.open(args, environment), json: args.has("json"))
         case "stop":
             let key = try positional("the key of the experiment to stop")
             let args = try Arguments(rest, options: ["db"])
-            return try stop(key: key, db: try open(args, environment))
+            return try stop(key: key, db: try CommandDatabase.open(args, environment))
         case "results":
             let key = try positional("the key of an experiment, or holdout")
             let args = try Arguments(rest, options: ["db", "holdout-share"], flags: ["json"])
@@ -68,18 +68,10 @@ enum ExperimentsCommand {
                 }
                 share = s
             }
-            return try results(key: key, db: try open(args, environment), json: args.has("json"), holdoutShare: share)
+            return try results(key: key, db: try CommandDatabase.open(args, environment), json: args.has("json"), holdoutShare: share)
         default:
             throw UsageError("unknown subcommand 'experiments \(sub)'; expected add, list, stop or results")
         }
-    }
-
-    static func open(_ args: Arguments, _ environment: [String: String]) throws -> SQLiteConnection {
-        let path = args["db"] ?? environment["ETALAGE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Configuration().database
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such database") }
-        let db = try SQLiteConnection(path: path, mode: .readWrite)
-        try Migrations.migrate(db)
-        return db
     }
 
     static func add(file: String, db: SQLiteConnection) throws -> Int32 {

@@ -23,10 +23,7 @@ enum MembersCommand {
         guard arguments.count >= 2, !arguments[1].hasPrefix("--") else { throw UsageError("name the member id") }
         let id = arguments[1]
         let args = try Arguments(Array(arguments.dropFirst(2)), options: ["db"], flags: ["confirm"])
-        let path = args["db"] ?? environment["ETALAGE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Configuration().database
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such database") }
-        let db = try SQLiteConnection(path: path, mode: .readWrite)
-        try Migrations.migrate(db)
+        let db = try CommandDatabase.open(args, environment)
         if sub == "export" {
             guard let data = try MemberPrivacy.export(db, memberId: id) else { throw CommandError("no member '\(id)'") }
             var w = JSONWriter()

@@ -15,10 +15,7 @@ enum RulesCommand {
     static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
         guard arguments.first == "check" else { throw UsageError("expected 'etalage rules check'") }
         let args = try Arguments(Array(arguments.dropFirst()), options: ["db"])
-        let path = args["db"] ?? environment["ETALAGE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Configuration().database
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such database") }
-        let db = try SQLiteConnection(path: path, mode: .readWrite)
-        try Migrations.migrate(db)
+        let db = try CommandDatabase.open(args, environment)
         let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
         for warning in result.warnings { print("warning: \(warning)") }
         let findings = RuleCheck.run(result.snapshot)

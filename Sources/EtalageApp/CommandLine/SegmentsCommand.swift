@@ -16,10 +16,7 @@ enum SegmentsCommand {
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
         let args = try Arguments(arguments, options: ["db"], flags: ["json"])
-        let path = args["db"] ?? environment["ETALAGE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Configuration().database
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such database") }
-        let db = try SQLiteConnection(path: path, mode: .readWrite)
-        try Migrations.migrate(db)
+        let db = try CommandDatabase.open(args, environment)
         let result = try SnapshotBuilder().build(from: db, now: Date().timeIntervalSince1970)
         for warning in result.warnings { Etalage.printError("warning: \(warning)") }
         let reach = SegmentReach.count(in: result.snapshot)
