@@ -53,10 +53,12 @@ struct EtalageResponder: HTTPResponder {
                                            status: response.status, nanos: nanos))
             reply(response)
         }
-        route(request, requestId: requestId, origin: origin, reply: finish)
+        route(request, requestId: requestId, origin: origin, now: time, reply: finish)
     }
 
-    func route(_ request: HTTPRequest, requestId: String, origin: String?, reply: @escaping @Sendable (HTTPResponse) -> Void) {
+    /// `now` is the request's arrival (seconds since the epoch), read once for everything the request does.
+    func route(_ request: HTTPRequest, requestId: String, origin: String?, now: Double,
+               reply: @escaping @Sendable (HTTPResponse) -> Void) {
         if CORSPolicy.isPreflight(request) {
             guard origin != nil else {
                 return reply(Self.error(403, "origin_not_allowed", "this origin may not call the API from a browser"))
@@ -73,8 +75,8 @@ struct EtalageResponder: HTTPResponder {
             return reply(response)
         }
         switch request.path {
-        case "/v1/decisions": reply(decisions(request, decisionId: requestId))
-        case "/v1/events": track(request, reply: reply)
+        case "/v1/decisions": reply(decisions(request, decisionId: requestId, now: now))
+        case "/v1/events": track(request, now: now, reply: reply)
         case "/readyz": reply(ready())
         case "/metrics": reply(metricsPage())
         case "/openapi.json": reply(Self.json(200, OpenAPIDocument.bytes))
@@ -82,7 +84,7 @@ struct EtalageResponder: HTTPResponder {
         }
     }
 
-    func decisions(_ request: HTTPRequest, decisionId: String) -> HTTPResponse {
+    func decisions(_ request: HTTPRequest, decisionId: String, now: Double) -> HTTPResponse {
         // Straight from the bytes to the context: no JSON tree on the request path.
         var context: DecisionContext
         do {
@@ -95,20 +97,19 @@ struct EtalageResponder: HTTPResponder {
                 return Self.error(400, error.code, error.message)
             }
         }
-        context.verifyMember(with: members, now: Clock.now())
+        context.verifyMember(with: members, now: now)
         let trace = context.trace && isAdmin(request)
         let decision = decide(context, snapshot: snapshots.snapshot, decisionId: decisionId,
-                              options: DecideOptions(now: Clock.now(), trace: trace))
-        recordExposures(decision, visitorId: context.visitorId)
+                              options: DecideOptions(now: now, trace: trace))
+        recordExposures(decision, visitorId: context.visitorId, now: now)
         return Self.json(200, DecisionResponse.body(decision))
     }
 
     /// A decision's exposures: each experiment's variant, and for the holdout and its equally large comparison
     /// slice, which of the two (so the lift of personalization can be measured). Not waited for; a full queue is
     /// counted, never silent (`EventLog.droppedExposures`).
-    func recordExposures(_ decision: Decision, visitorId: String) {
+    func recordExposures(_ decision: Decision, visitorId: String, now: Double) {
         guard decision.holdoutMeasured || !decision.experiments.isEmpty else { return }
-        let now = Clock.now()
         var exposures: [Exposure] = []
         if decision.holdoutMeasured {
             exposures.append(Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,
@@ -123,10 +124,10 @@ struct EtalageResponder: HTTPResponder {
 
     /// `POST /v1/events`: every event is checked; the good ones are kept and acknowledged with 202 only once they
     /// are committed to SQLite, the bad ones are reported by index.
-    func track(_ request: HTTPRequest, reply: @escaping @Sendable (HTTPResponse) -> Void) {
+    func track(_ request: HTTPRequest, now: Double, reply: @escaping @Sendable (HTTPResponse) -> Void) {
         let batch: EventBatch
         do {
-            batch = try EventBatch(bytes: request.body, now: Clock.now())
+            batch = try EventBatch(bytes: request.body, now: now)
         } catch {
             switch error {
             case .tooManyEvents: return reply(Self.error(413, "too_many_events", error.description))
