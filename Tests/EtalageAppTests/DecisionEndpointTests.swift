@@ -1,5 +1,6 @@
 import EtalageApp
 import EtalageCore
+import EtalageStore
 import Foundation
 import XCTest
 
@@ -94,7 +95,7 @@ final class DecisionEndpointTests: XCTestCase {
         let before = try XCTUnwrap(try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"v","memberId":"M000042"}"#).json)
         XCTAssertTrue(before["greeting"]?["text"]?.stringValue?.contains("Sanne") ?? false)
         // Another connection, as the sqlite3 shell or the import command would be.
-        let other = try SQLiteShell(path: server.database)
+        let other = try SQLiteConnection(path: server.database, mode: .readWrite)
         try other.execute("UPDATE members SET first_name = 'Sanna' WHERE id = 'M000042'")
         let deadline = Date().addingTimeInterval(3)
         var text = ""
@@ -104,13 +105,4 @@ final class DecisionEndpointTests: XCTestCase {
         } while !text.contains("Sanna") && Date() < deadline
         XCTAssertTrue(text.contains("Sanna"), text)
     }
-}
-
-import EtalageStore
-
-/// Writes to the database from outside the server, as another process would.
-struct SQLiteShell {
-    let connection: SQLiteConnection
-    init(path: String) throws { connection = try SQLiteConnection(path: path, mode: .readWrite) }
-    func execute(_ sql: String) throws { try connection.execute(sql) }
 }
