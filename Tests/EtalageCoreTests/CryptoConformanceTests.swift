@@ -5,14 +5,7 @@ import Testing
 /// `hmac-sha256/vectors.json` (RFC 4231 HMAC-SHA256 cases 1–7; FIPS 180 SHA-256 examples), from
 /// `$ETALAGE_CONFORMANCE_DIR`, else `<repo>/../shared/conformance`; nil when absent.
 private func cryptoVectors() -> [String: Any]? {
-    var candidates: [URL] = []
-    if let dir = ProcessInfo.processInfo.environment["ETALAGE_CONFORMANCE_DIR"], !dir.isEmpty {
-        candidates.append(URL(fileURLWithPath: dir).appendingPathComponent("hmac-sha256/vectors.json"))
-    }
-    // Resolve symlinks so the file is found from a package that links this test in.
-    let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent("../shared/conformance/hmac-sha256/vectors.json").standardized)
+    let candidates = conformanceURL("hmac-sha256/vectors.json").map { [$0] } ?? []
     for url in candidates {
         if let data = try? Data(contentsOf: url),
            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {

@@ -2,18 +2,6 @@ import EtalageCore
 import Foundation
 import Testing
 
-/// `<repo>/../shared/conformance/<suite>`, or `$ETALAGE_CONFORMANCE_DIR/<suite>`; nil when absent.
-private func conformanceDirectory(_ suite: String) -> URL? {
-    var candidates: [URL] = []
-    if let dir = ProcessInfo.processInfo.environment["ETALAGE_CONFORMANCE_DIR"] {
-        candidates.append(URL(fileURLWithPath: dir).appendingPathComponent(suite))
-    }
-    let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent("../shared/conformance").appendingPathComponent(suite).standardized)
-    return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-}
-
 /// What a body turns into; `cartValue` is compared by bit pattern so that -0 and 0 differ.
 private enum Outcome: Equatable, CustomStringConvertible {
     case context(DecisionContext, cartValueBits: UInt64)
@@ -285,7 +273,7 @@ private func mutate(_ input: [UInt8], _ rng: inout SplitMix64, donors: [[UInt8]]
     /// Every JSONTestSuite parsing case: the decoder must accept and reject exactly like tree parse + `init(json:)`.
     @Test func agreesWithTheTreeOnJSONTestSuite() throws {
         // Conformance data is read when present (CI always has it); without it this test has nothing to compare.
-        guard let directory = conformanceDirectory("json-test-suite/test_parsing") else {
+        guard let directory = conformanceURL("json-test-suite/test_parsing") else {
             print("json-test-suite: conformance data absent, decoder comparison skipped")
             return
         }

@@ -28,17 +28,7 @@ enum GrowthBookCases {
     }
 
     private static func candidateURLs() -> [URL] {
-        var urls: [URL] = []
-        if let dir = ProcessInfo.processInfo.environment["ETALAGE_CONFORMANCE_DIR"], !dir.isEmpty {
-            urls.append(URL(fileURLWithPath: dir).appendingPathComponent("growthbook-cases/cases.json"))
-        }
-        // Resolve symlinks so the file is found from a package that links this test in.
-        let repoRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-            .deletingLastPathComponent()  // EtalageCoreTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // repository root
-        urls.append(repoRoot.appendingPathComponent("../shared/conformance/growthbook-cases/cases.json").standardized)
-        return urls
+        conformanceURL("growthbook-cases/cases.json").map { [$0] } ?? []
     }
 
     /// Foundation's JSON objects to `JSON`. On Linux a JSON boolean arrives as an NSNumber subclass

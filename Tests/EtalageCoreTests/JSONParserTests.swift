@@ -2,18 +2,6 @@ import EtalageCore
 import Foundation
 import Testing
 
-/// `<repo>/../shared/conformance/<suite>`, or `$ETALAGE_CONFORMANCE_DIR/<suite>`; nil when absent.
-private func jsonConformanceDirectory(_ suite: String) -> URL? {
-    var candidates: [URL] = []
-    if let dir = ProcessInfo.processInfo.environment["ETALAGE_CONFORMANCE_DIR"] {
-        candidates.append(URL(fileURLWithPath: dir).appendingPathComponent(suite))
-    }
-    let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent("../shared/conformance").appendingPathComponent(suite).standardized)
-    return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-}
-
 private func parse(_ text: String) throws(JSONParseError) -> JSON {
     try JSON.parse(text)
 }
@@ -126,7 +114,7 @@ private func parseError(_ text: String) -> JSONParseError? {
     /// JSONTestSuite `test_parsing/`: `y_` must parse, `n_` must be rejected, `i_` may go either way without
     /// crashing. The `i_` outcomes are printed so a change of behaviour shows up in the log.
     @Test func jsonTestSuite() throws {
-        guard let directory = jsonConformanceDirectory("json-test-suite/test_parsing") else {
+        guard let directory = conformanceURL("json-test-suite/test_parsing") else {
             print("json-test-suite: conformance data absent, skipped")
             return
         }

@@ -2,18 +2,6 @@ import EtalageCore
 import Foundation
 import Testing
 
-/// `<repo>/../shared/conformance/mustache-spec`, or `$ETALAGE_CONFORMANCE_DIR/mustache-spec`; nil when absent.
-private func mustacheSpecDirectory() -> URL? {
-    var candidates: [URL] = []
-    if let dir = ProcessInfo.processInfo.environment["ETALAGE_CONFORMANCE_DIR"] {
-        candidates.append(URL(fileURLWithPath: dir).appendingPathComponent("mustache-spec"))
-    }
-    let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent("../shared/conformance/mustache-spec").standardized)
-    return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-}
-
 /// Runs every test of one spec file; returns (passed, total) and the failures' descriptions.
 private func runSpecFile(_ url: URL) throws -> (passed: Int, total: Int, failures: [String]) {
     let spec = try JSONParser.parse([UInt8](try Data(contentsOf: url)))
@@ -49,7 +37,7 @@ private func runSpecFile(_ url: URL) throws -> (passed: Int, total: Int, failure
     /// The core modules of mustache/spec must pass byte for byte.
     @Test(arguments: requiredFiles)
     func specModule(_ module: String) throws {
-        guard let directory = mustacheSpecDirectory() else {
+        guard let directory = conformanceURL("mustache-spec") else {
             print("mustache-spec: conformance data absent, skipped")
             return
         }
@@ -61,7 +49,7 @@ private func runSpecFile(_ url: URL) throws -> (passed: Int, total: Int, failure
 
     /// Every core spec file present is run (a new upstream module must be added to `requiredFiles` above).
     @Test func allCoreSpecFilesAreListed() throws {
-        guard let directory = mustacheSpecDirectory() else { return }
+        guard let directory = conformanceURL("mustache-spec") else { return }
         let present = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix("~") }
             .map { String($0.dropLast(5)) }
@@ -71,7 +59,7 @@ private func runSpecFile(_ url: URL) throws -> (passed: Int, total: Int, failure
     /// Optional modules are reported, not enforced.
     @Test(arguments: optionalFiles)
     func optionalSpecModule(_ module: String) throws {
-        guard let directory = mustacheSpecDirectory() else { return }
+        guard let directory = conformanceURL("mustache-spec") else { return }
         let url = directory.appendingPathComponent("\(module).json")
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         let result = try runSpecFile(url)
