@@ -38,22 +38,36 @@ struct EtalageResponder: HTTPResponder {
     /// Every answer goes out through `finish`: CORS headers, the request's metrics and its access-log line.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         let started = MonotonicClock.nanos()
-        let endpoint = Endpoint(path: request.path)
         let origin = cors.allowedOrigin(request)
         // The decision id doubles as the request id, so a decision's log line and its events match up.
         let requestId = DecisionID.make()
-        let method = request.method
         let time = Clock.now()
-        let finish: @Sendable (HTTPResponse) -> Void = { [metrics, accessLog] response in
+        // The hot path: a decision is answered on this thread, so it needs no reply closure. (Preflights are OPTIONS,
+        // admin routes and static assets live elsewhere, so this is exactly where `route` would send it.)
+        if request.method == "POST" && request.path == "/v1/decisions" {
+            var response = decisions(request, decisionId: requestId, now: time)
+            finish(&response, endpoint: .decisions, origin: origin, started: started, time: time, requestId: requestId,
+                   method: request.method)
+            return reply(response)
+        }
+        let endpoint = Endpoint(path: request.path)
+        let method = request.method
+        let finish: @Sendable (HTTPResponse) -> Void = { [self] response in
             var response = response
-            if let origin { CORSPolicy.addHeaders(to: &response, origin: origin) }
-            let nanos = MonotonicClock.nanos() &- started
-            metrics.record(endpoint, status: response.status, nanos: nanos)
-            accessLog?.submit(AccessRecord(time: time, requestId: requestId, method: method, endpoint: endpoint,
-                                           status: response.status, nanos: nanos))
+            self.finish(&response, endpoint: endpoint, origin: origin, started: started, time: time, requestId: requestId,
+                        method: method)
             reply(response)
         }
         route(request, requestId: requestId, origin: origin, now: time, reply: finish)
+    }
+
+    private func finish(_ response: inout HTTPResponse, endpoint: Endpoint, origin: String?, started: UInt64, time: Double,
+                        requestId: String, method: String) {
+        if let origin { CORSPolicy.addHeaders(to: &response, origin: origin) }
+        let nanos = MonotonicClock.nanos() &- started
+        metrics.record(endpoint, status: response.status, nanos: nanos)
+        accessLog?.submit(AccessRecord(time: time, requestId: requestId, method: method, endpoint: endpoint,
+                                       status: response.status, nanos: nanos))
     }
 
     /// `now` is the request's arrival (seconds since the epoch), read once for everything the request does.
@@ -99,25 +113,35 @@ struct EtalageResponder: HTTPResponder {
             }
         }
         context.verifyMember(with: members, now: now)
-        let trace = context.trace && isAdmin(request)
-        let decision = decide(context, snapshot: snapshots.snapshot, decisionId: decisionId,
-                              options: DecideOptions(now: now, trace: trace))
-        recordExposures(decision, visitorId: context.visitorId, now: now)
-        return Self.json(200, DecisionResponse.body(decision))
+        let snapshot = snapshots.snapshot
+        if context.trace && isAdmin(request) {
+            let decision = decide(context, snapshot: snapshot, decisionId: decisionId, options: DecideOptions(now: now, trace: true))
+            recordExposures(decisionId: decisionId, holdout: decision.holdout, measured: decision.holdoutMeasured,
+                            experiments: decision.experiments, visitorId: context.visitorId, now: now)
+            return Self.json(200, DecisionResponse.body(decision))
+        }
+        // Straight from the decision to the response bytes: no `Decision` value, no rendered strings.
+        var body: [UInt8] = []
+        body.reserveCapacity(1_024)
+        let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &body)
+        recordExposures(decisionId: decisionId, holdout: outcome.holdout, measured: outcome.holdoutMeasured,
+                        experiments: outcome.experiments, visitorId: context.visitorId, now: now)
+        return Self.json(200, body)
     }
 
     /// A decision's exposures: each experiment's variant, and for the holdout and its equally large comparison
     /// slice, which of the two (so the lift of personalization can be measured). Not waited for; a full queue is
     /// counted, never silent (`EventLog.droppedExposures`).
-    func recordExposures(_ decision: Decision, visitorId: String, now: Double) {
-        guard decision.holdoutMeasured || !decision.experiments.isEmpty else { return }
+    func recordExposures(decisionId: String, holdout: Bool, measured: Bool, experiments: [ExperimentAssignment],
+                         visitorId: String, now: Double) {
+        guard measured || !experiments.isEmpty else { return }
         var exposures: [Exposure] = []
-        if decision.holdoutMeasured {
-            exposures.append(Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,
-                                      variant: decision.holdout ? "holdout" : "personalized", at: now))
+        if measured {
+            exposures.append(Exposure(decisionId: decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,
+                                      variant: holdout ? "holdout" : "personalized", at: now))
         }
-        for assignment in decision.experiments {
-            exposures.append(Exposure(decisionId: decision.decisionId, visitorId: visitorId, experiment: assignment.key,
+        for assignment in experiments {
+            exposures.append(Exposure(decisionId: decisionId, visitorId: visitorId, experiment: assignment.key,
                                       variant: assignment.variant, at: now))
         }
         _ = events.submit(exposures: exposures)
@@ -214,10 +238,11 @@ struct EtalageResponder: HTTPResponder {
         Self.json(200, Array(#"{"status":"ok"}"#.utf8))
     }
 
+    /// One shared header list: a response that adds a field copies it then.
+    static let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
+
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", "application/json")
-        return HTTPResponse(status: status, headers: headers, body: body)
+        HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
 
     static func error(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {

@@ -151,17 +151,26 @@ extension JSONWriter {
     /// Appends `string` as a quoted, escaped JSON string (see the type's documentation for the escapes).
     public static func appendQuoted(_ string: String, to bytes: inout [UInt8]) {
         bytes.append(0x22)
+        appendEscaped(string, to: &bytes)
+        bytes.append(0x22)
+    }
+
+    /// Appends the escaped body of `string` as in a JSON string, without the quotes.
+    public static func appendEscaped(_ string: String, to bytes: inout [UInt8]) {
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &bytes) }
         if done == nil {
             var copy = string
             copy.withUTF8 { appendEscaped($0, to: &bytes) }
         }
-        bytes.append(0x22)
     }
 
+    /// Bytes below 0x40 that need an escape: control characters, `"`, `&`, `<`, `>`.
+    private static let lowEscapes: UInt64 = 0x0000_0000_FFFF_FFFF | 1 << 0x22 | 1 << 0x26 | 1 << 0x3C | 1 << 0x3E
+
+    /// One test per byte: a bit mask below 0x40; above it only `\\` and 0xE2 (the lead byte of U+2028/U+2029).
     @inline(__always)
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0xE2
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x40 ? lowEscapes & (1 << UInt64(byte)) != 0 : (byte == 0x5C || byte == 0xE2)
     }
 
     /// Appends the escaped body of a JSON string (no quotes). Runs of bytes that need no escape are copied at once.

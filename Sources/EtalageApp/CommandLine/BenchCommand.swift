@@ -16,7 +16,9 @@ enum BenchCommand {
               Use a large database: etalage fixtures --members 1000000 --db big.sqlite
           etalage bench decide [--db PATH] [--seconds S]
               Per-decision time for decode + decide + render + serialize over a mix of contexts from the database,
-              each stage on its own, and the JSON tree parse of the same bodies as a reference.
+              as the server runs it (decide, render and serialize are one pass into the response bytes); each stage
+              on its own; the `Decision` value path that previews and traces use; and the JSON tree parse of the
+              same bodies as a reference.
         """ + "\n" + EventsBench.help
 
     static func run(_ arguments: [String]) throws -> Int32 {
@@ -107,12 +109,16 @@ enum BenchCommand {
                                                    now: Date().timeIntervalSince1970).snapshot
         let bodies = sampleContexts(snapshot, count: 4_096).map(\.body)
         let parser = JSONParser(maxDepth: 32)
+        let id = "0123456789abcdef0123456789abcdef"
+        let at = snapshot.asOf
         // Reference: parsing alone, measured in the same run; and each stage on its own.
-        var parseOnly: [UInt64] = [], contextOnly: [UInt64] = [], decideOnly: [UInt64] = [], serializeOnly: [UInt64] = []
+        var parseOnly: [UInt64] = [], contextOnly: [UInt64] = [], writeOnly: [UInt64] = []
+        var decideOnly: [UInt64] = [], serializeOnly: [UInt64] = []
         var full: [UInt64] = []
         let deadline = now() + UInt64(seconds * 1e9)
         var i = 0
         var sink = 0
+        var out: [UInt8] = []
         while now() < deadline {
             let body = bodies[i % bodies.count]
             i += 1
@@ -125,30 +131,42 @@ enum BenchCommand {
             t = now()
             contextOnly.append(t - t2)
             if json.isNull { sink &+= 1 }
-            let decision = decide(context, snapshot: snapshot, decisionId: "0123456789abcdef0123456789abcdef")
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(1_024)
+            let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: id, now: at, into: &bytes)
+            t2 = now()
+            writeOnly.append(t2 - t)
+            sink &+= bytes.count + (outcome.holdout ? 1 : 0)
+            // The `Decision` value and its serialization, as previews and traces still use them.
+            t = now()
+            let decision = decide(context, snapshot: snapshot, decisionId: id, options: DecideOptions(now: at))
             t2 = now()
             decideOnly.append(t2 - t)
             sink &+= DecisionResponse.body(decision).count
             serializeOnly.append(now() - t2)
 
-            // The request path as the server runs it: decode, decide, serialize.
+            // The request path as the server runs it: decode, then decide, render and serialize in one pass.
             t = now()
             if let context = try? DecisionContext.decode(body) {
-                let decision = decide(context, snapshot: snapshot, decisionId: "0123456789abcdef0123456789abcdef")
-                sink &+= DecisionResponse.body(decision).count
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(1_024)
+                _ = DecisionJSON.write(context, snapshot: snapshot, decisionId: id, now: at, into: &bytes)
+                sink &+= bytes.count
             }
             full.append(now() - t)
+            out = bytes
         }
         let p = percentiles(full), q = percentiles(parseOnly)
         print("decisions:             \(full.count) over \(bodies.count) contexts from \(snapshot.members.count) members")
         print(String(format: "decode+decide+render+serialize: p50 %.2f µs  p99 %.2f µs", p.p50, p.p99))
-        for (name, samples) in [("  decode context", contextOnly), ("  decide+render", decideOnly), ("  serialize", serializeOnly),
+        for (name, samples) in [("  decode context", contextOnly), ("  decide+render+serialize", writeOnly),
+                                ("  (Decision value: decide+render)", decideOnly), ("  (Decision value: serialize)", serializeOnly),
                                 ("  (tree parse, reference)", parseOnly)] {
             let s = percentiles(samples)
-            print(String(format: "%@ %@p50 %.2f µs  p99 %.2f µs", name, String(repeating: " ", count: 30 - name.count), s.p50, s.p99))
+            print(String(format: "%@ %@p50 %.2f µs  p99 %.2f µs", name, String(repeating: " ", count: max(1, 34 - name.count)), s.p50, s.p99))
         }
         print(String(format: "ratio p50 full path / tree parse alone (reference): %.2f", p.p50 / max(q.p50, 0.001)))
-        if sink == 42 { print("") }
+        if sink == 42 || out.count == 1 { print("") }
         return 0
     }
 

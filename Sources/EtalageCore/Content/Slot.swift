@@ -67,6 +67,19 @@ public final class ContentTemplate: Sendable {
     /// The template variables (`Variables.Name` bits) the non-static fields may read, so a decision builds only those.
     let variableMask: UInt16
 
+    // Pieces of the response JSON, escaped once here so a decision copies them instead of escaping per request.
+    /// The id as a quoted JSON string.
+    let idJSON: [UInt8]
+    /// Per field, `"name":`.
+    let fieldKeysJSON: [[UInt8]]
+    /// Per field, its static text as a quoted JSON string, else nil.
+    let staticJSON: [[UInt8]?]
+    /// Per non-static field, the compiled program, or nil when only `MustacheTemplate` can render it.
+    let programs: [FieldProgram?]
+    /// The whole slot object (`{"id":…,"title":…}` for a banner, `{"label":…}` for a call-to-action) when every
+    /// field is static and none is blank, so no field falls back to the default template's.
+    let slotJSON: [UInt8]?
+
     /// The field's position in the slot's `fields` order (response order), for direct indexing.
     public init(slot: Slot, id: String, language: String, source: String) throws(TemplateError) {
         var found: [String: (line: Int, template: MustacheTemplate)] = [:]
@@ -120,5 +133,32 @@ public final class ContentTemplate: Sendable {
         var mask: UInt16 = 0
         for (i, field) in fields.enumerated() where staticFields[i] == nil { mask |= Variables.mask(of: field.1.nodes) }
         self.variableMask = mask
+
+        func quoted(_ text: String) -> [UInt8] {
+            var bytes: [UInt8] = []
+            JSONWriter.appendQuoted(text, to: &bytes)
+            return bytes
+        }
+        let texts = fields.map { $0.1.staticText }
+        let idJSON = quoted(id)
+        let keys = fields.map { quoted($0.0) + [UInt8(ascii: ":")] }
+        let values = texts.map { $0.map(quoted) }
+        self.idJSON = idJSON
+        fieldKeysJSON = keys
+        staticJSON = values
+        programs = fields.enumerated().map { i, field in texts[i] == nil ? FieldProgram(field.1) : nil }
+        if slot != .variant, texts.allSatisfy({ $0.map { !$0.utf8.allSatisfy { $0 == 0x20 } } ?? false }) {
+            var object: [UInt8] = [UInt8(ascii: "{")]
+            if slot == .banner { object += quoted("id") + [UInt8(ascii: ":")] + idJSON }
+            for i in fields.indices {
+                if i > 0 || slot == .banner { object.append(UInt8(ascii: ",")) }
+                object += keys[i]
+                object += values[i] ?? []
+            }
+            object.append(UInt8(ascii: "}"))
+            slotJSON = object
+        } else {
+            slotJSON = nil
+        }
     }
 }

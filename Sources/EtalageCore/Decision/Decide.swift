@@ -75,132 +75,252 @@ public struct DecideOptions: Sendable {
 }
 
 /// Chooses the homepage for one visitor. Pure: the same context, snapshot and id give the same decision.
+///
+/// This builds the whole `Decision` value (with a trace when asked): for previews, traces and tests. The request
+/// path writes the same answer straight into the response bytes with `DecisionJSON.write`.
 public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: String,
                    options: DecideOptions = DecideOptions()) -> Decision {
-    var reasons: [String] = []
-    reasons.reserveCapacity(8)
-    var segments: [String] = []
-    segments.reserveCapacity(12)
-
-    // Who is this? Member data is used only with the member's consent, and never against the page's "no".
-    var profile: MemberProfile?
-    var memberKnown = false
-    if let memberId = context.memberId {
-        if let member = snapshot.members[memberId] {
-            memberKnown = true
-            if !member.record.consentPersonalization || context.consentPersonalization == false {
-                reasons.append("no consent for personalization, so general content")
-            } else {
-                profile = member
-            }
-        } else {
-            reasons.append("member not recognised, so general content")
-        }
-    }
-    // Browsing and cart are personal too: used only when the page says the visitor consented,
-    // or for a consenting member when the page does not say otherwise.
-    let browsingAllowed = context.consentPersonalization == true || (profile != nil && context.consentPersonalization == nil)
-
-    if let profile {
-        segments.append(contentsOf: profile.segments)
-        reasons.append(contentsOf: Explain.member(profile))
-    } else {
-        segments.append(Lifecycle.prospect.rawValue)
-        if context.memberUnverified {
-            reasons.append("member not verified, so general content")
-        } else if context.memberId == nil {
-            reasons.append("not signed in as a member")
-        }
-    }
-    if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
-        segments.append("campaign:" + campaign)
-        reasons.append("came from the " + name + " campaign")
-    }
-    if browsingAllowed {
-        for category in context.categories {
-            let segment = "interest:" + category
-            if !segments.contains(segment) { segments.append(segment) }
-        }
-        if let first = context.categories.first { reasons.append("you viewed " + Explain.words(first)) }
-    }
-    if snapshot.segments.hasRequestConditions {
-        let matched = snapshot.segments.requestSegments(context, browsingAllowed: browsingAllowed)
-        segments.append(contentsOf: matched)
-        if matched.contains("cart-abandoner") {
-            reasons.append(String(context.cartItems) + (context.cartItems == 1 ? " item in your cart" : " items in your cart"))
-        }
-    }
-
-    let language = chooseLanguage(context, profile: profile, snapshot: snapshot)
-    // chooseLanguage only returns languages with content, or the default; both resolve here or give nothing.
-    let languageIndex = snapshot.content.languageIndex(language) ?? snapshot.content.languageIndex(snapshot.settings.defaultLanguage)
-    let now = options.now ?? snapshot.asOf
     var traces: [SlotTrace]? = options.trace ? [] : nil
-
-    // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
-    let unit = memberKnown ? context.memberId ?? context.visitorId : context.visitorId
-    let settings = snapshot.settings
-    let holdoutHash = Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1
-    let holdout = settings.holdoutShare > 0 && holdoutHash < settings.holdoutShare
-    // The next slice of the same size is the comparison group: personalized, and measured like the holdout.
-    let measured = settings.holdoutShare > 0 && holdoutHash < 2 * settings.holdoutShare
-    if holdout {
-        reasons.append("in the holdout group, so general content")
-        func general(_ slot: Slot) -> SlotContent {
-            let template = languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }
-            traces?.append(SlotTrace(slot: slot, steps: [], templateId: template?.id ?? Snapshot.defaultTemplateId, ruleId: nil))
-            return render(template.map { ($0, nil) }, slot: slot, languageIndex: languageIndex, variables: .object([:]),
-                          snapshot: snapshot)
-        }
-        return Decision(decisionId: decisionId, variant: general(.variant).templateId, greeting: general(.greeting),
-                        banner: general(.banner), cta: general(.cta), segments: segments, reasons: reasons,
-                        asOf: snapshot.asOfText, language: language, trace: traces, experiments: [], holdout: true,
-                        holdoutMeasured: true)
-    }
-
-    var ruleInput = RuleInput(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
-
-    // A running experiment's variant overrides the slot's rules; the first experiment (by key) on a slot wins.
-    var assignments: [ExperimentAssignment] = []
-    var picked: [(ContentTemplate, String?)?] = [nil, nil, nil, nil]
-    var decided = [false, false, false, false]
-    for experiment in snapshot.experiments where experiment.isLive(at: now) && !decided[experiment.slot.index] {
-        if let condition = experiment.condition, !condition.evaluate(ruleInput.attributes()) { continue }
-        guard let variant = experiment.assign(hashValue: unit),
-              let template = snapshot.template(experiment.slot, id: variant.templateId, language: language)
-        else { continue }
-        picked[experiment.slot.index] = (template, nil)
-        decided[experiment.slot.index] = true
-        assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
-    }
-    // Choose every slot first; variables are built only if a chosen template uses them.
-    for slot in Slot.allCases {
-        if decided[slot.index] {
-            traces?.append(SlotTrace(slot: slot, steps: [], templateId: picked[slot.index]?.0.id ?? "", ruleId: nil))
-        } else {
-            picked[slot.index] = choose(slot, input: &ruleInput, language: language, languageIndex: languageIndex,
-                                        snapshot: snapshot, now: now, trace: &traces)
-        }
-    }
-    let needsVariables = picked.contains { $0?.0.needsVariables ?? false }
+    let plan = DecisionPlan(context, snapshot: snapshot, now: options.now ?? snapshot.asOf, traces: &traces)
     var variables = JSON.null
-    if needsVariables {
+    if plan.holdout {
+        variables = .object([:])
+    } else if let mask = plan.variableMask(snapshot) {
         // Only the variables the chosen templates (and the defaults their empty fields fall back to) can read.
-        var mask: UInt16 = 0
-        for slot in 1..<4 {
-            if let template = picked[slot]?.0 { mask |= template.variableMask }
-            if let index = languageIndex, let fallback = snapshot.content.defaults[slot][index] { mask |= fallback.variableMask }
-        }
-        variables = Variables.make(context: context, profile: profile, browsingAllowed: browsingAllowed, snapshot: snapshot,
-                                   mask: mask)
+        variables = plan.variableValues(context, snapshot).json(mask: mask)
     }
     func fill(_ slot: Slot) -> SlotContent {
-        render(picked[slot.index], slot: slot, languageIndex: languageIndex, variables: variables, snapshot: snapshot)
+        render(plan.picks[slot], slot: slot, languageIndex: plan.languageIndex, variables: variables, snapshot: snapshot)
     }
-    return Decision(decisionId: decisionId, variant: picked[0]?.0.id ?? Snapshot.defaultTemplateId, greeting: fill(.greeting),
-                    banner: fill(.banner), cta: fill(.cta), segments: segments, reasons: reasons,
-                    asOf: snapshot.asOfText, language: language, trace: traces, experiments: assignments, holdout: false,
-                    holdoutMeasured: measured)
+    return Decision(decisionId: decisionId, variant: plan.picks[.variant]?.template.id ?? Snapshot.defaultTemplateId,
+                    greeting: fill(.greeting), banner: fill(.banner), cta: fill(.cta), segments: plan.segments,
+                    reasons: plan.reasons.map(\.text), asOf: snapshot.asOfText, language: plan.language, trace: traces,
+                    experiments: plan.assignments, holdout: plan.holdout, holdoutMeasured: plan.holdout || plan.measured)
+}
+
+/// A slot's chosen template and the rule that chose it (nil: the slot's default template).
+///
+/// Not reference-counted: a pick lives only inside `decide` or `DecisionJSON.write`, while the caller holds the
+/// snapshot that owns the template. Counting would make the two event-loop threads write the same shared counter
+/// for every decision.
+struct Pick {
+    unowned(unsafe) let template: ContentTemplate
+    let ruleId: String?
+}
+
+/// The picks of the four slots, without an array per decision.
+struct SlotPicks {
+    var variant, greeting, banner, cta: Pick?
+
+    subscript(slot: Slot) -> Pick? {
+        get {
+            switch slot {
+            case .variant: variant
+            case .greeting: greeting
+            case .banner: banner
+            case .cta: cta
+            }
+        }
+        set {
+            switch slot {
+            case .variant: variant = newValue
+            case .greeting: greeting = newValue
+            case .banner: banner = newValue
+            case .cta: cta = newValue
+            }
+        }
+    }
+}
+
+/// Everything a decision chose, before it is written out: as a `Decision` value (`decide`) or straight as response
+/// bytes (`DecisionJSON.write`). Both read the same plan, so they cannot disagree on what was chosen.
+struct DecisionPlan {
+    /// The member's profile, when the member is known and consented.
+    var profile: MemberProfile?
+    var memberKnown: Bool
+    var browsingAllowed: Bool
+    var segments: [String]
+    var reasons: [Reason]
+    /// The name of the referral campaign, when it is a known one.
+    var campaignName: String?
+    var language: String
+    var languageIndex: Int?
+    /// In the global holdout: every slot shows its default, rendered without variables.
+    var holdout: Bool
+    var measured: Bool
+    var picks: SlotPicks
+    var assignments: [ExperimentAssignment]
+
+    init(_ context: DecisionContext, snapshot: Snapshot, now: Double, traces: inout [SlotTrace]?) {
+        // Built in locals and stored once at the end: passing a stored property of `self` to a call while another
+        // is being assigned makes the compiler copy it (the profile, with every string in it) for each call.
+        var reasons: [Reason] = []
+        reasons.reserveCapacity(8)
+        var profile: MemberProfile?
+        var memberKnown = false
+        // Who is this? Member data is used only with the member's consent, and never against the page's "no".
+        if let memberId = context.memberId {
+            if let member = snapshot.members[memberId] {
+                memberKnown = true
+                if !member.record.consentPersonalization || context.consentPersonalization == false {
+                    reasons.append(.fixed("no consent for personalization, so general content"))
+                } else {
+                    profile = member
+                }
+            } else {
+                reasons.append(.fixed("member not recognised, so general content"))
+            }
+        }
+        // Browsing and cart are personal too: used only when the page says the visitor consented,
+        // or for a consenting member when the page does not say otherwise.
+        let browsingAllowed = context.consentPersonalization == true || (profile != nil && context.consentPersonalization == nil)
+
+        var segments: [String]
+        if let profile {
+            segments = profile.segments
+            segments.reserveCapacity(profile.segments.count + 4 + context.categories.count)
+            Explain.member(profile, into: &reasons)
+        } else {
+            segments = [Lifecycle.prospect.rawValue]
+            segments.reserveCapacity(4 + context.categories.count)
+            if context.memberUnverified {
+                reasons.append(.fixed("member not verified, so general content"))
+            } else if context.memberId == nil {
+                reasons.append(.fixed("not signed in as a member"))
+            }
+        }
+        var campaignName: String?
+        if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
+            campaignName = name
+            segments.append("campaign:" + campaign)
+            reasons.append(.campaign(name))
+        }
+        if browsingAllowed {
+            for category in context.categories {
+                let segment = "interest:" + category
+                if !segments.contains(segment) { segments.append(segment) }
+            }
+            if let first = context.categories.first { reasons.append(.viewed(first)) }
+        }
+        if snapshot.segments.hasRequestConditions,
+           appendRequestSegments(snapshot.segments, context, browsingAllowed: browsingAllowed, to: &segments) {
+            reasons.append(.cart(context.cartItems))
+        }
+
+        let (language, languageIndex) = chooseLanguage(context, profile: profile, snapshot: snapshot)
+
+        // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
+        let unit = memberKnown ? context.memberId ?? context.visitorId : context.visitorId
+        let settings = snapshot.settings
+        var holdout = false, measured = false
+        if settings.holdoutShare > 0 {
+            let holdoutHash = Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1
+            holdout = holdoutHash < settings.holdoutShare
+            // The next slice of the same size is the comparison group: personalized, and measured like the holdout.
+            measured = holdoutHash < 2 * settings.holdoutShare
+        }
+        var picks = SlotPicks()
+        var assignments: [ExperimentAssignment] = []
+        if holdout {
+            reasons.append(.fixed("in the holdout group, so general content"))
+            for slot in Slot.allCases {
+                let template = languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }
+                traces?.append(SlotTrace(slot: slot, steps: [], templateId: template?.id ?? Snapshot.defaultTemplateId, ruleId: nil))
+                picks[slot] = template.map { Pick(template: $0, ruleId: nil) }
+            }
+        } else {
+            var attributes = RuleAttributes()
+            // A running experiment's variant overrides the slot's rules; the first experiment (by key) on a slot wins.
+            var decided: UInt8 = 0
+            for experiment in snapshot.experiments where experiment.isLive(at: now) && decided & (1 << experiment.slot.index) == 0 {
+                if let condition = experiment.condition,
+                   !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) { continue }
+                guard let variant = experiment.assign(hashValue: unit),
+                      let template = snapshot.template(experiment.slot, id: variant.templateId, language: language)
+                else { continue }
+                picks[experiment.slot] = Pick(template: template, ruleId: nil)
+                decided |= 1 << experiment.slot.index
+                assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
+            }
+            for slot in Slot.allCases {
+                if decided & (1 << slot.index) != 0 {
+                    traces?.append(SlotTrace(slot: slot, steps: [], templateId: picks[slot]?.template.id ?? "", ruleId: nil))
+                } else {
+                    picks[slot] = choose(slot, segments: segments, profile: profile, context: context,
+                                         browsingAllowed: browsingAllowed, attributes: &attributes, language: language,
+                                         languageIndex: languageIndex, snapshot: snapshot, now: now, trace: &traces)
+                }
+            }
+        }
+        self.profile = profile
+        self.memberKnown = memberKnown
+        self.browsingAllowed = browsingAllowed
+        self.segments = segments
+        self.reasons = reasons
+        self.campaignName = campaignName
+        self.language = language
+        self.languageIndex = languageIndex
+        self.holdout = holdout
+        self.measured = measured
+        self.picks = picks
+        self.assignments = assignments
+    }
+
+    /// The values the templates' variables read: none in the holdout.
+    func variableValues(_ context: DecisionContext, _ snapshot: Snapshot) -> VariableValues {
+        holdout ? VariableValues.none(snapshot)
+            : VariableValues(profile: profile, campaignName: campaignName,
+                             interest: browsingAllowed ? context.categories.first : nil,
+                             cartItems: browsingAllowed ? context.cartItems : 0, snapshot: snapshot)
+    }
+
+    /// The variables the chosen templates, and the defaults their blank fields fall back to, may read; nil when no
+    /// chosen template has a variable (then none are built).
+    func variableMask(_ snapshot: Snapshot) -> UInt16? {
+        guard picks.greeting?.template.needsVariables == true || picks.banner?.template.needsVariables == true
+            || picks.cta?.template.needsVariables == true || picks.variant?.template.needsVariables == true
+        else { return nil }
+        var mask: UInt16 = 0
+        for slot in [Slot.greeting, .banner, .cta] {
+            if let template = picks[slot]?.template { mask |= template.variableMask }
+            if let index = languageIndex, let fallback = snapshot.content.defaults[slot.index][index] { mask |= fallback.variableMask }
+        }
+        return mask
+    }
+}
+
+/// Appends the request-scope segments `context` falls into, as `SegmentCatalog.requestSegments(_:browsingAllowed:)`
+/// finds them (in an exclusive group only the first match), reading the context in place: a closure that captured
+/// the context would copy it, with every string and list in it, for each attribute a condition reads. Returns
+/// whether `cart-abandoner` is among them.
+func appendRequestSegments(_ catalog: SegmentCatalog, _ context: DecisionContext, browsingAllowed: Bool,
+                           to segments: inout [String]) -> Bool {
+    withUnsafePointer(to: context) { pointer in
+        var cart = false
+        var doneGroups: [String] = []
+        for s in catalog.request {
+            guard let condition = s.condition else { continue }
+            if let group = s.group, doneGroups.contains(group) { continue }
+            if condition.root.evaluate(.raw([:]), value: { pointer.pointee.attribute(at: $0, browsingAllowed: browsingAllowed) }) {
+                segments.append(s.id)
+                if s.id == "cart-abandoner" { cart = true }
+                if let group = s.group { doneGroups.append(group) }
+            }
+        }
+        return cart
+    }
+}
+
+/// What rule and experiment conditions see, built once per decision and only when a condition is reached.
+struct RuleAttributes {
+    private var built: JSON?
+
+    mutating func get(_ segments: [String], _ profile: MemberProfile?, _ context: DecisionContext, _ browsingAllowed: Bool) -> JSON {
+        if let built { return built }
+        let json = RuleInput.attributes(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
+        built = json
+        return json
+    }
 }
 
 /// What rule conditions see: `{"segments": [...], "member": {...}, "request": {...}}`, built only when a rule
@@ -221,27 +341,32 @@ struct RuleInput {
 
     mutating func attributes() -> JSON {
         if let built { return built }
-        let json = JSON.object([
+        let json = RuleInput.attributes(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
+        built = json
+        return json
+    }
+
+    static func attributes(segments: [String], profile: MemberProfile?, context: DecisionContext, browsingAllowed: Bool) -> JSON {
+        .object([
             "segments": .array(segments.map(JSON.string)),
             "member": profile?.attributes ?? .null,
             "request": context.attributes(browsingAllowed: browsingAllowed),
         ])
-        built = json
-        return json
     }
 }
 
-/// The request's language when we have content in it, else the member's, else the default.
-func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapshot: Snapshot) -> String {
-    if let locale = context.locale {
-        let language = Locale.language(of: locale)
-        if snapshot.languages.contains(language) { return language }
+/// The request's language when we have content in it, else the member's, else the default; with its index in the
+/// content's language list (nil when there is no content in it). Compares bytes: no string is built per request.
+func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapshot: Snapshot) -> (String, Int?) {
+    let content = snapshot.content
+    if let locale = context.locale, let index = content.languageIndex(ofTag: locale) {
+        return (content.languageList[index], index)
     }
-    if let profile {
-        let language = Locale.language(of: profile.record.locale)
-        if snapshot.languages.contains(language) { return language }
+    if let profile, let index = content.languageIndex(ofTag: profile.record.locale) {
+        return (content.languageList[index], index)
     }
-    return snapshot.settings.defaultLanguage
+    let language = snapshot.settings.defaultLanguage
+    return (language, content.languageIndex(language))
 }
 
 /// Why a rule did or did not win; turned into words only for a trace.
@@ -262,11 +387,12 @@ enum RuleOutcome {
 
 /// The first rule (highest priority) that is active, matches, and whose template exists wins; without one, the
 /// slot's default template. With a trace, every rule considered is recorded with its outcome.
-func choose(_ slot: Slot, input: inout RuleInput, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
-            trace: inout [SlotTrace]?) -> (ContentTemplate, String?)? {
+func choose(_ slot: Slot, segments: [String], profile: MemberProfile?, context: DecisionContext, browsingAllowed: Bool,
+            attributes: inout RuleAttributes, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
+            trace: inout [SlotTrace]?) -> Pick? {
     let content = snapshot.content
     let tracing = trace != nil
-    var chosen: (ContentTemplate, String?)?
+    var chosen: Pick?
     var steps: [SlotTrace.Step] = []
     content.resolved[slot.index].withUnsafeBufferPointer { entries in
         for entry in entries {
@@ -274,12 +400,13 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, languageInde
             let outcome: RuleOutcome
             if !rule.isActive(at: now) {
                 outcome = rule.status == .draft ? .draft : .outOfSchedule
-            } else if !rule.matchesSegment(in: input.segments) {
+            } else if !rule.matchesSegment(in: segments) {
                 outcome = .notInSegment
-            } else if let condition = rule.condition, !condition.evaluate(input.attributes()) {
+            } else if let condition = rule.condition,
+                      !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) {
                 outcome = .conditionNotMet
             } else if let index = languageIndex, let template = entry.templates[index] {
-                chosen = (template, rule.id)
+                chosen = Pick(template: template, ruleId: rule.id)
                 outcome = .wins
             } else {
                 outcome = .noTemplate
@@ -288,18 +415,20 @@ func choose(_ slot: Slot, input: inout RuleInput, language: String, languageInde
             if chosen != nil { break }
         }
     }
-    let picked = chosen ?? languageIndex.flatMap { content.defaults[slot.index][$0] }.map { ($0, nil) }
-    trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.0.id ?? Snapshot.defaultTemplateId, ruleId: picked?.1))
+    let picked = chosen ?? languageIndex.flatMap { content.defaults[slot.index][$0] }.map { Pick(template: $0, ruleId: nil) }
+    trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.template.id ?? Snapshot.defaultTemplateId,
+                            ruleId: picked?.ruleId))
     return picked
 }
 
 /// Renders a template's fields. A field that renders empty takes the slot's default template's field, so no slot
 /// shows an empty link or title. Plain-text fields were rendered when the template was loaded.
-func render(_ picked: (ContentTemplate, String?)?, slot: Slot, languageIndex: Int?, variables: JSON,
+func render(_ picked: Pick?, slot: Slot, languageIndex: Int?, variables: JSON,
             snapshot: Snapshot) -> SlotContent {
-    guard let (template, ruleId) = picked else {
+    guard let template = picked?.template else {
         return SlotContent(templateId: Snapshot.defaultTemplateId, ruleId: nil, fields: [])
     }
+    let ruleId = picked?.ruleId
     guard slot != .variant else { return SlotContent(templateId: template.id, ruleId: ruleId, fields: []) }
     var fields: [SlotContent.Field] = []
     fields.reserveCapacity(template.fields.count)
@@ -357,36 +486,6 @@ enum Variables {
         }
         return mask
     }
-
-    static func make(context: DecisionContext, profile: MemberProfile?, browsingAllowed: Bool, snapshot: Snapshot,
-                     mask: UInt16 = all) -> JSON {
-        var v = [String: JSON](minimumCapacity: min(mask.nonzeroBitCount, 12))
-        @inline(__always) func wants(_ index: Int) -> Bool { mask & bit(index) != 0 }
-        if wants(0), let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
-            v["campaign"] = .string(name)
-        }
-        if wants(1), browsingAllowed, let first = context.categories.first {
-            v["interest"] = .string(Explain.words(first))
-        }
-        if wants(2), browsingAllowed, context.cartItems > 0 { v["cartItems"] = .number(Double(context.cartItems)) }
-        if let p = profile, mask & ~(bit(0) | bit(1) | bit(2)) != 0 {
-            let tier = p.record.tier
-            if wants(3) { v["firstName"] = .string(p.record.firstName) }
-            if wants(4) { v["tier"] = .string(tier.rawValue) }
-            if wants(5) { v["points"] = .number(Double(p.record.points)) }
-            if wants(6) {
-                v["tierDiscount"] = .number(Double(min(snapshot.settings.tierDiscounts[tier] ?? 0, snapshot.settings.maxDiscountPercent)))
-            }
-            if wants(7) || wants(8), let next = tier.next, let toGo = p.pointsToNextTier {
-                if wants(7) { v["nextTier"] = .string(next.rawValue) }
-                if wants(8) { v["pointsToNextTier"] = .number(Double(toGo)) }
-            }
-            if wants(9), let top = p.topCategories.first { v["topCategory"] = .string(Explain.words(top)) }
-            if wants(10), let last = p.lastCategory { v["lastCategory"] = .string(Explain.words(last)) }
-            if wants(11), let days = p.daysSinceLastOrder { v["daysSinceLastOrder"] = .number(Double(days)) }
-        }
-        return .object(v)
-    }
 }
 
 /// Plain-language reasons.
@@ -404,23 +503,128 @@ enum Explain {
     }
 
     static func member(_ p: MemberProfile) -> [String] {
-        var reasons: [String] = []
-        reasons.reserveCapacity(5)
-        reasons.append(p.record.tier.rawValue + " member")
-        switch p.lifecycle {
+        var reasons: [Reason] = []
+        member(p, into: &reasons)
+        return reasons.map(\.text)
+    }
+
+    /// The reasons a member's profile gives, in order.
+    static func member(_ p: MemberProfile, into reasons: inout [Reason]) {
+        reasons.append(.tierMember(p.record.tier))
+        let lifecycle = p.lifecycle
+        switch lifecycle {
         case .prospect, nil: break
         case .lost:
-            reasons.append(p.record.subscription == .cancelled ? "membership cancelled" : lastOrder(p.daysSinceLastActivity))
-        case .atRisk: reasons.append("recently contacted customer service unhappy")
-        case .dormant: reasons.append(lastOrder(p.daysSinceLastActivity))
-        case .newMember: reasons.append(p.orderCount == 0 ? "new member, no order yet" : "joined recently")
+            reasons.append(p.record.subscription == .cancelled ? .fixed("membership cancelled") : .lastOrder(p.daysSinceLastActivity))
+        case .atRisk: reasons.append(.fixed("recently contacted customer service unhappy"))
+        case .dormant: reasons.append(.lastOrder(p.daysSinceLastActivity))
+        case .newMember: reasons.append(.fixed(p.orderCount == 0 ? "new member, no order yet" : "joined recently"))
         case .active:
-            if let days = p.daysSinceLastOrder { reasons.append(lastOrder(days)) }
+            if let days = p.daysSinceLastOrder { reasons.append(.lastOrder(days)) }
         }
-        if let category = p.lastCategory, p.lifecycle == .active { reasons.append("you bought " + words(category)) }
-        if p.segments.contains("birthday") { reasons.append("birthday this week") }
-        if p.segments.contains("milestone:5th-order") { reasons.append("next order is the 5th") }
-        if let rfm = p.rfm { reasons.append("RFM " + words(rfm.segment) + " (" + rfm.code + ")") }
-        return reasons
+        if let category = p.lastCategory, lifecycle == .active { reasons.append(.bought(category)) }
+        if p.segments.contains("birthday") { reasons.append(.fixed("birthday this week")) }
+        if p.segments.contains("milestone:5th-order") { reasons.append(.fixed("next order is the 5th")) }
+        if let rfm = p.rfm { reasons.append(.rfm(rfm)) }
+    }
+}
+
+/// One plain-language reason, kept as its parts until it is written: the request path writes it straight into the
+/// response (`write(into:)`), previews and traces take it as a string (`text`). Both spell it the same way.
+enum Reason {
+    /// A fixed phrase: ASCII, nothing to escape.
+    case fixed(StaticString)
+    /// "gold member"
+    case tierMember(Tier)
+    /// "last order 5 days ago"
+    case lastOrder(Int)
+    /// "you bought running shoes", from the category id.
+    case bought(String)
+    /// "RFM champions (555)"
+    case rfm(RFMScore)
+    /// "came from the Winter Sale campaign", from the campaign's name.
+    case campaign(String)
+    /// "you viewed running shoes", from the category id.
+    case viewed(String)
+    /// "2 items in your cart"
+    case cart(Int)
+
+    var text: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48)
+        parts(into: &bytes, escaped: false)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the reason as a quoted JSON string.
+    func write(into out: inout [UInt8]) {
+        out.append(0x22)
+        parts(into: &out, escaped: true)
+        out.append(0x22)
+    }
+
+    /// The reason's text; with `escaped`, its variable parts are escaped as in a JSON string (the fixed parts are
+    /// plain ASCII without quotes, backslashes or markup).
+    private func parts(into out: inout [UInt8], escaped: Bool) {
+        switch self {
+        case .fixed(let text):
+            out.append(static: text)
+        case .tierMember(let tier):
+            out.append(contentsOf: tier.rawValue.utf8)
+            out.append(static: " member")
+        case .lastOrder(let days):
+            out.append(static: "last order ")
+            JSONWriter.appendInteger(days, to: &out)
+            out.append(static: days == 1 ? " day ago" : " days ago")
+        case .bought(let category):
+            out.append(static: "you bought ")
+            Reason.words(category, into: &out, escaped: escaped)
+        case .rfm(let score):
+            out.append(static: "RFM ")
+            Reason.words(score.segment, into: &out, escaped: escaped)
+            out.append(static: " (")
+            JSONWriter.appendInteger(score.recency, to: &out)
+            JSONWriter.appendInteger(score.frequency, to: &out)
+            JSONWriter.appendInteger(score.monetary, to: &out)
+            out.append(static: ")")
+        case .campaign(let name):
+            out.append(static: "came from the ")
+            Reason.text(name, into: &out, escaped: escaped)
+            out.append(static: " campaign")
+        case .viewed(let category):
+            out.append(static: "you viewed ")
+            Reason.words(category, into: &out, escaped: escaped)
+        case .cart(let items):
+            JSONWriter.appendInteger(items, to: &out)
+            out.append(static: items == 1 ? " item in your cart" : " items in your cart")
+        }
+    }
+
+    private static func text(_ text: String, into out: inout [UInt8], escaped: Bool) {
+        if escaped {
+            JSONWriter.appendEscaped(text, to: &out)
+        } else {
+            out.append(contentsOf: text.utf8)
+        }
+    }
+
+    /// `Explain.words` without building the string: `-` and `_` become spaces.
+    static func words(_ id: String, into out: inout [UInt8], escaped: Bool) {
+        let start = out.count
+        text(id, into: &out, escaped: escaped)
+        // Neither byte is touched by JSON escaping, and escapes never contain them.
+        var i = start
+        let end = out.count
+        while i < end {
+            if out[i] == 0x2D || out[i] == 0x5F { out[i] = 0x20 }
+            i += 1
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always)
+    mutating func append(static text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

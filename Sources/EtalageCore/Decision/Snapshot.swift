@@ -22,6 +22,8 @@ public struct ContentCatalog: Sendable {
     public let languages: Set<String>
     /// The same, in a fixed order: the index into `ResolvedRule.templates` and `defaults`.
     let languageList: [String]
+    /// `languageList` as quoted JSON strings, for the response.
+    let languageJSON: [[UInt8]]
     /// Per slot index, the rules in priority order with their templates resolved.
     let resolved: [[ResolvedRule]]
     /// Per slot index and language index, the slot's `default` template.
@@ -43,6 +45,11 @@ public struct ContentCatalog: Sendable {
         self.campaigns = campaigns
         let list = languages.sorted()
         self.languageList = list
+        languageJSON = list.map { language in
+            var quoted: [UInt8] = []
+            JSONWriter.appendQuoted(language, to: &quoted)
+            return quoted
+        }
         func lookup(_ slot: Slot, _ id: String, _ language: String) -> ContentTemplate? {
             byKey[TemplateKey(slot: slot, id: id, language: language)] ?? byKey[TemplateKey(slot: slot, id: id, language: defaultLanguage)]
         }
@@ -56,6 +63,22 @@ public struct ContentCatalog: Sendable {
 
     /// The index of `language` in `languageList`, if there is content in it.
     func languageIndex(_ language: String) -> Int? { languageList.firstIndex(of: language) }
+
+    /// The index of the language of the locale `tag` (`Locale.language(of:)`: up to the first `-` or `_`, ASCII
+    /// letters lower-cased), if there is content in it; compared byte by byte, without building the string.
+    func languageIndex(ofTag tag: String) -> Int? {
+        for (index, language) in languageList.enumerated() {
+            var expected = language.utf8.makeIterator()
+            var matches = true
+            for c in tag.utf8 {
+                if c == 0x2D || c == 0x5F { break }
+                let lower = c >= 0x41 && c <= 0x5A ? c + 0x20 : c
+                guard expected.next() == lower else { matches = false; break }
+            }
+            if matches && expected.next() == nil { return index }
+        }
+        return nil
+    }
 }
 
 /// Everything a decision reads, precomputed and immutable. Refresh builds a new snapshot and swaps it in whole.
@@ -67,6 +90,8 @@ public final class Snapshot: Sendable {
     public let asOf: Double
     /// `asOf` as ISO 8601, rendered once.
     public let asOfText: String
+    /// `asOfText` as a quoted JSON string, for the response.
+    let asOfJSON: [UInt8]
     /// The day time-based segments were computed for.
     public let today: CalendarDay
     public let members: MemberTable
@@ -86,6 +111,9 @@ public final class Snapshot: Sendable {
         self.experiments = experiments.filter { $0.status == .running }.sorted { $0.key < $1.key }
         self.asOf = asOf
         self.asOfText = Timestamp.format(asOf)
+        var quoted: [UInt8] = []
+        JSONWriter.appendQuoted(asOfText, to: &quoted)
+        self.asOfJSON = quoted
         self.today = CalendarDay(epochSeconds: asOf)
         self.members = members
         self.settings = settings

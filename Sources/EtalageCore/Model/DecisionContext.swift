@@ -152,7 +152,7 @@ extension DecisionContext {
     /// The attributes request-scope segment conditions see. Browsing and cart are left out without consent.
     public func attributes(browsingAllowed: Bool) -> JSON {
         var a = [String: JSON](minimumCapacity: 8)
-        if let device { a["device"] = .string(device.lowercased()) }
+        if let device { a["device"] = .string(Self.lowercased(device)) }
         if let locale { a["locale"] = .string(locale) }
         a["referral"] = referralAttributes()
         if browsingAllowed {
@@ -171,7 +171,7 @@ extension DecisionContext {
         switch first {
         case "device":
             guard let device else { return .null }
-            top = .string(device.lowercased())
+            top = .string(Self.lowercased(device))
         case "locale":
             guard let locale else { return .null }
             top = .string(locale)
@@ -197,6 +197,11 @@ extension DecisionContext {
             return .null
         }
         return path.count == 1 ? top : Condition.Node.value(at: Array(path.dropFirst()), in: top)
+    }
+
+    /// `text.lowercased()`, without building a new string when there is nothing to lower (the usual `mobile`).
+    static func lowercased(_ text: String) -> String {
+        text.utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? text.lowercased() : text
     }
 
     private func referralAttributes() -> JSON {

@@ -1,0 +1,251 @@
+/// The JSON body of a `POST /v1/decisions` answer, in one place: written from a `Decision` value (`body`), or
+/// decided and written straight into the response bytes (`write`) on the request path, where no `Decision`, no
+/// rendered field string and no reason string is built. Both give the same bytes for the same decision.
+///
+/// Key order: decisionId, variant, greeting, banner, cta, segments, reasons, language, experiments, holdout, asOf,
+/// then trace when there is one.
+public enum DecisionJSON {
+    /// What the request path needs besides the bytes: whether to record exposures, and which.
+    public struct Outcome: Sendable {
+        public var holdout: Bool
+        /// The holdout, or the equally large personalized slice it is compared with (see `Decision.holdoutMeasured`).
+        public var holdoutMeasured: Bool
+        public var experiments: [ExperimentAssignment]
+    }
+
+    /// Decides for `context` (schedules checked at `now`) and appends the answer's JSON to `out`: the bytes
+    /// `body(decide(context, snapshot:, decisionId:, options: DecideOptions(now: now)))` gives. No trace.
+    public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
+                             into out: inout [UInt8]) -> Outcome {
+        var none: [SlotTrace]?
+        let plan = DecisionPlan(context, snapshot: snapshot, now: now, traces: &none)
+        // As `decide`: the holdout renders without variables, and so does a decision whose chosen templates have none.
+        let mask = plan.holdout ? nil : plan.variableMask(snapshot)
+        var slots = SlotWriter(values: mask == nil ? .none(snapshot) : plan.variableValues(context, snapshot), mask: mask,
+                               holdout: plan.holdout, languageIndex: plan.languageIndex, snapshot: snapshot)
+
+        out.append(static: #"{"decisionId":"#)
+        JSONWriter.appendQuoted(decisionId, to: &out)
+        out.append(static: #","variant":"#)
+        if let variant = plan.picks.variant?.template {
+            out.append(contentsOf: variant.idJSON)
+        } else {
+            out.append(static: #""default""#)
+        }
+        out.append(static: #","greeting":"#)
+        slots.write(plan.picks.greeting, slot: .greeting, into: &out)
+        out.append(static: #","banner":"#)
+        slots.write(plan.picks.banner, slot: .banner, into: &out)
+        out.append(static: #","cta":"#)
+        slots.write(plan.picks.cta, slot: .cta, into: &out)
+        out.append(static: #","segments":["#)
+        for (i, segment) in plan.segments.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendQuoted(segment, to: &out)
+        }
+        out.append(static: #"],"reasons":["#)
+        for (i, reason) in plan.reasons.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            reason.write(into: &out)
+        }
+        out.append(static: #"],"language":"#)
+        if let index = plan.languageIndex, snapshot.content.languageList[index] == plan.language {
+            out.append(contentsOf: snapshot.content.languageJSON[index])
+        } else {
+            JSONWriter.appendQuoted(plan.language, to: &out)
+        }
+        out.append(static: #","experiments":["#)
+        for (i, assignment) in plan.assignments.enumerated() {
+            out.append(static: i > 0 ? #",{"key":"# : #"{"key":"#)
+            JSONWriter.appendQuoted(assignment.key, to: &out)
+            out.append(static: #","variant":"#)
+            JSONWriter.appendQuoted(assignment.variant, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(static: plan.holdout ? #"],"holdout":true,"asOf":"# : #"],"holdout":false,"asOf":"#)
+        out.append(contentsOf: snapshot.asOfJSON)
+        out.append(UInt8(ascii: "}"))
+        return Outcome(holdout: plan.holdout, holdoutMeasured: plan.holdout || plan.measured, experiments: plan.assignments)
+    }
+
+    /// Writes a slot's fields as `render(_:slot:…)` fills them: a blank field (empty or only spaces) takes the
+    /// default template's field at the same index.
+    private struct SlotWriter {
+        let values: VariableValues
+        let mask: UInt16?
+        let holdout: Bool
+        let languageIndex: Int?
+        let snapshot: Snapshot
+        /// The variables as a `JSON` object, built only for a field that needs `MustacheTemplate`.
+        var json: JSON?
+        var scratch: [UInt8] = []
+
+        init(values: VariableValues, mask: UInt16?, holdout: Bool, languageIndex: Int?, snapshot: Snapshot) {
+            self.values = values
+            self.mask = mask
+            self.holdout = holdout
+            self.languageIndex = languageIndex
+            self.snapshot = snapshot
+        }
+
+        mutating func write(_ pick: Pick?, slot: Slot, into out: inout [UInt8]) {
+            guard let template = pick?.template else {
+                out.append(static: slot == .banner ? #"{"id":"default"}"# : "{}")
+                return
+            }
+            if let whole = template.slotJSON {
+                out.append(contentsOf: whole)
+                return
+            }
+            out.append(UInt8(ascii: "{"))
+            if slot == .banner {
+                out.append(static: #""id":"#)
+                out.append(contentsOf: template.idJSON)
+            }
+            var fallback: ContentTemplate??
+            for i in template.fields.indices {
+                if i > 0 || slot == .banner { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: template.fieldKeysJSON[i])
+                let start = out.count
+                field(template, i, into: &out)
+                if Self.isBlank(out, from: start + 1, to: out.count - 1) {
+                    if fallback == nil {
+                        fallback = .some(languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] })
+                    }
+                    // Templates of a slot share the field order, so the default's field is at the same index.
+                    if let other = fallback ?? nil, i < other.fields.count {
+                        out.removeSubrange(start...)
+                        field(other, i, into: &out)
+                    }
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+
+        /// Field `i` of `template` as a quoted JSON string.
+        private mutating func field(_ template: ContentTemplate, _ i: Int, into out: inout [UInt8]) {
+            if let text = template.staticJSON[i] {
+                out.append(contentsOf: text)
+                return
+            }
+            out.append(UInt8(ascii: "\""))
+            if let program = template.programs[i] {
+                program.render(values, into: &out)
+            } else {
+                // Templates beyond what `FieldProgram` compiles: render the text, then escape it.
+                let variables = json ?? makeJSON()
+                json = variables
+                scratch.removeAll(keepingCapacity: true)
+                template.fields[i].template.render(variables, partials: NoMustachePartials(), into: &scratch)
+                scratch.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &out) }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+
+        /// The root context `decide` renders with.
+        private func makeJSON() -> JSON {
+            if holdout { return .object([:]) }
+            guard let mask else { return .null }
+            return values.json(mask: mask)
+        }
+
+        /// Whether the escaped text between the quotes is empty or only spaces: escaping keeps spaces and turns
+        /// nothing else into one, so this is the same test on the rendered text.
+        static func isBlank(_ out: [UInt8], from start: Int, to end: Int) -> Bool {
+            var i = start
+            while i < end {
+                if out[i] != 0x20 { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+
+    /// The answer's JSON for a decided `decision`, with its trace when it has one.
+    public static func body(_ decision: Decision) -> [UInt8] {
+        var w = JSONWriter(capacity: capacity(decision))
+        w.beginObject()
+        w.key(literal: "decisionId"); w.string(decision.decisionId)
+        w.key(literal: "variant"); w.string(decision.variant)
+        w.key(literal: "greeting"); slot(&w, decision.greeting, withId: false)
+        w.key(literal: "banner"); slot(&w, decision.banner, withId: true)
+        w.key(literal: "cta"); slot(&w, decision.cta, withId: false)
+        w.key(literal: "segments"); strings(&w, decision.segments)
+        w.key(literal: "reasons"); strings(&w, decision.reasons)
+        w.key(literal: "language"); w.string(decision.language)
+        w.key(literal: "experiments")
+        w.beginArray()
+        for assignment in decision.experiments {
+            w.beginObject()
+            w.key(literal: "key"); w.string(assignment.key)
+            w.key(literal: "variant"); w.string(assignment.variant)
+            w.endObject()
+        }
+        w.endArray()
+        w.key(literal: "holdout"); w.bool(decision.holdout)
+        w.key(literal: "asOf"); w.string(decision.asOf)
+        if let trace = decision.trace {
+            w.key(literal: "trace")
+            w.beginObject()
+            w.key(literal: "segments"); strings(&w, decision.segments)
+            w.key(literal: "slots")
+            w.beginArray()
+            for slot in trace {
+                w.beginObject()
+                w.key(literal: "slot"); w.string(slot.slot.rawValue)
+                w.key(literal: "template"); w.string(slot.templateId)
+                w.key(literal: "rule")
+                if let rule = slot.ruleId { w.string(rule) } else { w.null() }
+                w.key(literal: "considered")
+                w.beginArray()
+                for step in slot.steps {
+                    w.beginObject()
+                    w.key(literal: "rule"); w.string(step.rule)
+                    w.key(literal: "priority"); w.number(step.priority)
+                    w.key(literal: "outcome"); w.string(step.outcome)
+                    w.endObject()
+                }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Room for the whole body up front, so the buffer is not regrown while writing: the strings' lengths plus the
+    /// keys and punctuation (escapes are rare and only cost one regrowth).
+    static func capacity(_ decision: Decision) -> Int {
+        var n = 384 + decision.variant.utf8.count + decision.language.utf8.count + decision.asOf.utf8.count
+        func add(_ content: SlotContent) {
+            n += content.templateId.utf8.count
+            for field in content.fields { n += field.name.utf8.count + field.value.utf8.count + 6 }
+        }
+        add(decision.greeting)
+        add(decision.banner)
+        add(decision.cta)
+        for value in decision.segments { n += value.utf8.count + 3 }
+        for value in decision.reasons { n += value.utf8.count + 3 }
+        for assignment in decision.experiments { n += assignment.key.utf8.count + assignment.variant.utf8.count + 32 }
+        if decision.trace != nil { n *= 4 }
+        return n
+    }
+
+    static func slot(_ w: inout JSONWriter, _ content: SlotContent, withId: Bool) {
+        w.beginObject()
+        if withId { w.key(literal: "id"); w.string(content.templateId) }
+        for field in content.fields {
+            w.key(field.name)
+            w.string(field.value)
+        }
+        w.endObject()
+    }
+
+    static func strings(_ w: inout JSONWriter, _ values: [String]) {
+        w.beginArray()
+        for value in values { w.string(value) }
+        w.endArray()
+    }
+}

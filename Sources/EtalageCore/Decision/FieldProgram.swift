@@ -1,0 +1,218 @@
+/// A template field compiled for the request path: text already escaped for a JSON string, and variables named by
+/// their index in `Variables.names`, so rendering writes straight into the response bytes with no dictionary and no
+/// intermediate string.
+///
+/// Only the Mustache that decision templates use compiles: text, `{{name}}` / `{{{name}}}` of a single-part name,
+/// `{{.}}` inside a section, and sections and inverted sections over single-part names. A decision's variables are
+/// strings and numbers, never objects or lists, so inside a section a name still reads the decision's variable and a
+/// dotted name reads nothing. Anything else (partials, parents, blocks, dotted names) is nil here and renders
+/// through `MustacheTemplate` instead. `DecisionJSONTests` hold the two paths to the same bytes.
+struct FieldProgram: Sendable {
+    enum Op: Sendable {
+        /// Template text, escaped for a JSON string.
+        case text([UInt8])
+        /// A variable (index into `Variables.names`, or nil for a name that is not a variable and so reads nothing),
+        /// HTML-escaped when `escaped`.
+        case variable(Int?, escaped: Bool)
+        /// `{{.}}`: the value of the innermost section.
+        case iterator(escaped: Bool)
+        case section(Int?, [Op])
+        case invertedSection(Int?, [Op])
+    }
+
+    let ops: [Op]
+
+    init?(_ template: MustacheTemplate) {
+        guard let ops = FieldProgram.compile(template.nodes, inSection: false) else { return nil }
+        self.ops = ops
+    }
+
+    private static func compile(_ nodes: [MustacheTemplate.Node], inSection: Bool) -> [Op]? {
+        var ops: [Op] = []
+        for node in nodes {
+            switch node {
+            case .text(let bytes):
+                var escaped: [UInt8] = []
+                escaped.reserveCapacity(bytes.count)
+                bytes.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &escaped) }
+                ops.append(.text(escaped))
+            case .variable(let name, let escaped):
+                if name.isImplicitIterator {
+                    // At the root `.` is the variables object, which renders as nothing.
+                    if inSection { ops.append(.iterator(escaped: escaped)) }
+                } else if name.components.count == 1 {
+                    ops.append(.variable(Variables.names.firstIndex(of: name.components[0]), escaped: escaped))
+                }
+                // A dotted name reads into a string or number, which has no members: nothing.
+            case .section(let name, let body):
+                guard name.components.count == 1, let body = compile(body, inSection: true) else { return nil }
+                ops.append(.section(Variables.names.firstIndex(of: name.components[0]), body))
+            case .invertedSection(let name, let body):
+                guard name.components.count == 1, let body = compile(body, inSection: inSection) else { return nil }
+                ops.append(.invertedSection(Variables.names.firstIndex(of: name.components[0]), body))
+            case .partial, .parent, .block:
+                return nil
+            }
+        }
+        return ops
+    }
+}
+
+/// The values of a decision's template variables, read where they live (context, profile, settings) only when a
+/// field renders them. Member variables are present only for a consenting member.
+struct VariableValues {
+    let profile: MemberProfile?
+    let campaignName: String?
+    /// The first browsed category, when browsing may be used.
+    let interest: String?
+    /// The cart's items, when browsing may be used; 0 otherwise.
+    let cartItems: Int
+    let snapshot: Snapshot
+
+    /// No variables at all: the holdout, whose defaults render without them.
+    static func none(_ snapshot: Snapshot) -> VariableValues {
+        VariableValues(profile: nil, campaignName: nil, interest: nil, cartItems: 0, snapshot: snapshot)
+    }
+
+    /// The variables in `mask` that the decision has, as the `JSON` object `MustacheTemplate` renders from.
+    func json(mask: UInt16 = Variables.all) -> JSON {
+        var object = [String: JSON](minimumCapacity: min(mask.nonzeroBitCount, Variables.names.count))
+        for (index, name) in Variables.names.enumerated() where mask & Variables.bit(index) != 0 {
+            switch value(index) {
+            case nil: break
+            case .string(let s): object[name] = .string(s)
+            case .words(let s): object[name] = .string(Explain.words(s))
+            case .number(let n): object[name] = .number(n)
+            }
+        }
+        return .object(object)
+    }
+
+    enum Value {
+        case string(String)
+        /// A category id shown as words (`Explain.words`).
+        case words(String)
+        case number(Double)
+    }
+
+    /// The variable's value, or nil when the decision does not have it.
+    func value(_ index: Int) -> Value? {
+        switch index {
+        case 0: return campaignName.map(Value.string)
+        case 1: return interest.map(Value.words)
+        case 2: return cartItems > 0 ? .number(Double(cartItems)) : nil
+        default: break
+        }
+        guard let p = profile else { return nil }
+        let tier = p.record.tier
+        switch index {
+        case 3: return .string(p.record.firstName)
+        case 4: return .string(tier.rawValue)
+        case 5: return .number(Double(p.record.points))
+        case 6:
+            let settings = snapshot.settings
+            return .number(Double(min(settings.tierDiscounts[tier] ?? 0, settings.maxDiscountPercent)))
+        case 7:
+            guard let next = tier.next, p.pointsToNextTier != nil else { return nil }
+            return .string(next.rawValue)
+        case 8:
+            guard tier.next != nil, let toGo = p.pointsToNextTier else { return nil }
+            return .number(Double(toGo))
+        case 9: return p.topCategories.first.map(Value.words)
+        case 10: return p.lastCategory.map(Value.words)
+        case 11: return p.daysSinceLastOrder.map { .number(Double($0)) }
+        default: return nil
+        }
+    }
+
+    /// Mustache truthiness (the spec's `!!data`): empty strings, 0 and NaN are false.
+    static func isTruthy(_ value: Value?) -> Bool {
+        switch value {
+        case nil: false
+        case .string(let s), .words(let s): !s.isEmpty
+        case .number(let n): n != 0 && !n.isNaN
+        }
+    }
+}
+
+extension FieldProgram {
+    /// Renders into `out` as the body of a JSON string: the bytes `JSONWriter` would write for the text
+    /// `MustacheTemplate.render` gives.
+    func render(_ values: VariableValues, into out: inout [UInt8]) {
+        FieldProgram.run(ops, values, current: nil, into: &out)
+    }
+
+    private static func run(_ ops: [Op], _ values: VariableValues, current: VariableValues.Value?, into out: inout [UInt8]) {
+        for op in ops {
+            switch op {
+            case .text(let bytes):
+                out.append(contentsOf: bytes)
+            case .variable(let index, let escaped):
+                if let index, let value = values.value(index) { write(value, escaped: escaped, into: &out) }
+            case .iterator(let escaped):
+                if let current { write(current, escaped: escaped, into: &out) }
+            case .section(let index, let body):
+                guard let index else { continue }
+                let value = values.value(index)
+                if VariableValues.isTruthy(value) { run(body, values, current: value, into: &out) }
+            case .invertedSection(let index, let body):
+                if let index, VariableValues.isTruthy(values.value(index)) { continue }
+                run(body, values, current: current, into: &out)
+            }
+        }
+    }
+
+    private static func write(_ value: VariableValues.Value, escaped: Bool, into out: inout [UInt8]) {
+        switch value {
+        case .number(let n):
+            // Digits, sign, point and exponent: nothing to escape in HTML or JSON.
+            if n.isFinite { JSONWriter.appendNumber(n, to: &out) }
+        case .string(let s):
+            appendText(s, html: escaped, words: false, into: &out)
+        case .words(let s):
+            appendText(s, html: escaped, words: true, into: &out)
+        }
+    }
+
+    /// Appends `text` escaped for a JSON string, after HTML escaping (`html`) and after turning `-` and `_` into
+    /// spaces (`words`), in one pass.
+    static func appendText(_ text: String, html: Bool, words: Bool, into out: inout [UInt8]) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendText($0, html: html, words: words, into: &out) }
+        if done == nil {
+            var copy = text
+            copy.withUTF8 { appendText($0, html: html, words: words, into: &out) }
+        }
+    }
+
+    private static func appendText(_ utf8: UnsafeBufferPointer<UInt8>, html: Bool, words: Bool, into out: inout [UInt8]) {
+        // The common case: nothing to change at all.
+        var plain = true
+        for byte in utf8 where JSONWriter.needsEscape(byte) || byte == 0x27 || byte == 0x2D || byte == 0x5F {
+            plain = false
+            break
+        }
+        if plain {
+            out.append(contentsOf: utf8)
+            return
+        }
+        var mapped: [UInt8] = []
+        mapped.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            let b = words && (byte == 0x2D || byte == 0x5F) ? 0x20 : byte
+            guard html else {
+                mapped.append(b)
+                continue
+            }
+            // As MustacheRenderer.appendEscapedHTML.
+            switch b {
+            case UInt8(ascii: "&"): mapped.append(static: "&amp;")
+            case UInt8(ascii: "<"): mapped.append(static: "&lt;")
+            case UInt8(ascii: ">"): mapped.append(static: "&gt;")
+            case UInt8(ascii: "\""): mapped.append(static: "&quot;")
+            case UInt8(ascii: "'"): mapped.append(static: "&#39;")
+            default: mapped.append(b)
+            }
+        }
+        mapped.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &out) }
+    }
+}
