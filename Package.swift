@@ -22,7 +22,9 @@ let package = Package(
         /// HTTP/1.1 server on epoll. Knows nothing of personalization.
         .target(name: "EtalageHTTP"),
         /// Command line, configuration and the wiring of routes to the core.
-        .target(name: "EtalageApp", dependencies: ["EtalageCore", "EtalageStore", "EtalageHTTP"]),
+        /// Its `Resources/` (admin page, storefront snippet, demo page) are compiled into the binary.
+        .target(name: "EtalageApp", dependencies: ["EtalageCore", "EtalageStore", "EtalageHTTP"],
+                resources: [.embedInCode("Resources")]),
         /// The `etalage` binary: a thin entry point into `EtalageApp`.
         .executableTarget(name: "etalage", dependencies: ["EtalageApp"]),
 
