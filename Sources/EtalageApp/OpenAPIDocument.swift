@@ -1,3 +1,5 @@
+import EtalageCore
+
 /// The OpenAPI 3.1 document served at `GET /openapi.json`: every public and admin endpoint with its request and
 /// response schemas and error responses. `.ci/schemathesis.sh` checks a live server against it; keep the two in step.
 enum OpenAPIDocument {
@@ -7,7 +9,7 @@ enum OpenAPIDocument {
       "info": {
         "title": "Etalage",
         "version": "1.0.0",
-        "description": "Storefront-personalization decisions: the homepage variant, greeting, banner and call-to-action for a page view, events, health, metrics and the GDPR admin API. Every error body is {\"error\": {\"code\": \"...\", \"message\": \"...\"}}. Lengths marked 'bytes' count UTF-8 bytes; JSON Schema's maxLength counts characters, so a string within maxLength can still be refused with 400 invalid_field."
+        "description": "Storefront-personalization decisions: the homepage variant, greeting, banner and call-to-action for a page view, events, health, metrics and the admin API (content drafts, releases, previews, reach, GDPR). Every error body is {\"error\": {\"code\": \"...\", \"message\": \"...\"}}. Lengths marked 'bytes' count UTF-8 bytes; JSON Schema's maxLength counts characters, so a string within maxLength can still be refused with 400 invalid_field."
       },
       "paths": {
         "/v1/decisions": {
@@ -577,6 +579,14 @@ enum OpenAPIDocument {
               },
               "message": {
                 "type": "string"
+              },
+              "line": {
+                "type": "integer",
+                "description": "Template errors: the line of the problem in the source"
+              },
+              "column": {
+                "type": "integer",
+                "description": "Template errors: the column (Unicode scalars, from 1)"
               }
             }
           },
@@ -1246,5 +1256,318 @@ enum OpenAPIDocument {
     }
     """#
 
-    static let bytes: [UInt8] = Array(json.utf8)
+}
+
+extension OpenAPIDocument {
+    /// The served document: the literal above with the content-management admin API (`AdminOpenAPI`) merged in.
+    static let bytes: [UInt8] = {
+        guard case .object(var root) = (try? JSONParser.parse(json)) ?? .null,
+              case .object(var paths) = root["paths"] ?? .null,
+              case .object(var components) = root["components"] ?? .null,
+              case .object(var schemas) = components["schemas"] ?? .null,
+              case .object(var responses) = components["responses"] ?? .null
+        else { return Array(json.utf8) }
+        for (path, item) in AdminOpenAPI.paths { paths[path] = item }
+        for (name, schema) in AdminOpenAPI.schemas { schemas[name] = schema }
+        for (name, response) in AdminOpenAPI.responses { responses[name] = response }
+        components["schemas"] = .object(schemas)
+        components["responses"] = .object(responses)
+        root["paths"] = .object(paths)
+        root["components"] = .object(components)
+        var w = JSONWriter()
+        w.value(.object(root))
+        return w.bytes
+    }()
+}
+
+/// The OpenAPI description of the content admin API (drafts, releases, preview, reach), built from small helpers
+/// rather than written out: two dozen operations share their parameters, security and error responses.
+enum AdminOpenAPI {
+    // MARK: - Building blocks
+
+    static func ref(_ schema: String) -> JSON { .object(["$ref": .string("#/components/schemas/" + schema)]) }
+    static func responseRef(_ name: String) -> JSON { .object(["$ref": .string("#/components/responses/" + name)]) }
+    static func type(_ name: String) -> JSON { .object(["type": .string(name)]) }
+    static func nullable(_ name: String) -> JSON { .object(["type": .array([.string(name), .string("null")])]) }
+    static func enumeration(_ values: [String]) -> JSON { .object(["type": .string("string"), "enum": .array(values.map(JSON.string))]) }
+    static func array(_ items: JSON) -> JSON { .object(["type": .string("array"), "items": items]) }
+    static let anyValue = JSON.object(["description": .string("Any JSON value")])
+
+    static func object(_ required: [String], _ properties: [String: JSON], description: String? = nil) -> JSON {
+        var members: [String: JSON] = ["type": .string("object"), "properties": .object(properties)]
+        if !required.isEmpty { members["required"] = .array(required.map(JSON.string)) }
+        if let description { members["description"] = .string(description) }
+        return .object(members)
+    }
+
+    static func jsonContent(_ schema: JSON) -> JSON { .object(["application/json": .object(["schema": schema])]) }
+
+    static func pathParameter(_ name: String, _ description: String, schema: JSON = type("string"),
+                              examples: [String] = []) -> JSON {
+        var members: [String: JSON] = ["name": .string(name), "in": .string("path"), "required": .bool(true),
+                                       "description": .string(description), "schema": schema]
+        if !examples.isEmpty {
+            var named: [String: JSON] = [:]
+            for (i, example) in examples.enumerated() { named["example\(i + 1)"] = .object(["value": .string(example)]) }
+            members["examples"] = .object(named)
+        }
+        return .object(members)
+    }
+
+    static func queryParameter(_ name: String, _ description: String, required: Bool) -> JSON {
+        .object(["name": .string(name), "in": .string("query"), "required": .bool(required), "description": .string(description),
+                 "schema": .object(["type": .string("string"), "pattern": .string("^(live|draft|[1-9][0-9]{0,14})$")])])
+    }
+
+    static let authorHeader = JSON.object([
+        "name": .string("X-Etalage-Author"), "in": .string("header"), "required": .bool(false),
+        "description": .string("Who makes the change (1 to 64 printable characters); default admin"),
+        "schema": .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(64)]),
+    ])
+
+    /// Every admin operation documents the token's answers and the store's refusals.
+    static let errors: [String: JSON] = [
+        "400": responseRef("AdminBadRequest"), "401": responseRef("Unauthorized"), "403": responseRef("Forbidden"),
+        "404": responseRef("NotFound"), "405": responseRef("MethodNotAllowed"), "409": responseRef("Conflict"),
+        "422": responseRef("Invalid"), "503": responseRef("DatabaseUnavailable"),
+    ]
+
+    static func operation(_ id: String, _ summary: String, description: String? = nil, parameters: [JSON] = [],
+                          body: JSON? = nil, bodyRequired: Bool = true, bodyExamples: [JSON] = [], status: String = "200",
+                          success: String, schema: JSON) -> JSON {
+        var responses = errors
+        responses[status] = .object(["description": .string(success), "content": jsonContent(schema)])
+        var members: [String: JSON] = [
+            "operationId": .string(id), "summary": .string(summary), "security": .array([.object(["bearerAuth": .array([])])]),
+            "parameters": .array(parameters + [authorHeader]), "responses": .object(responses),
+        ]
+        if let description { members["description"] = .string(description) }
+        if let body {
+            var media: [String: JSON] = ["schema": body]
+            if !bodyExamples.isEmpty {
+                var named: [String: JSON] = [:]
+                for (i, example) in bodyExamples.enumerated() { named["example\(i + 1)"] = .object(["value": example]) }
+                media["examples"] = .object(named)
+            }
+            members["requestBody"] = .object(["required": .bool(bodyRequired), "content": .object(["application/json": .object(media)])])
+        }
+        return .object(members)
+    }
+
+    // MARK: - Items
+
+    struct ItemKind {
+        let name: String  // Template, Rule, …
+        let plural: String
+        let parameters: [JSON]
+        let path: String
+        /// Valid PUT bodies, so the example phase reaches past validation.
+        var examples: [String] = []
+    }
+
+    static let keyPattern = JSON.object(["type": .string("string"), "minLength": .number(1)])
+
+    static let kinds: [ItemKind] = [
+        ItemKind(name: "Template", plural: "templates",
+                 parameters: [pathParameter("slot", "variant, greeting, banner or cta", examples: ["greeting", "banner"]),
+                              pathParameter("id", "The template id", examples: ["loyal", "winter"]),
+                              pathParameter("locale", "The language, e.g. nl or en", examples: ["nl", "en"])],
+                 path: "/v1/admin/templates/{slot}/{id}/{locale}",
+                 examples: [#"{"source":"text: Fijne winter, {{firstName}}!"}"#,
+                            #"{"source":"title: Winter\ntext: Warm de winter in.\nimage: /w.jpg\nhref: /winter"}"#]),
+        ItemKind(name: "Rule", plural: "rules",
+                 parameters: [pathParameter("id", "The rule id", examples: ["greeting-active", "r-new"])], path: "/v1/admin/rules/{id}",
+                 examples: [#"{"slot":"greeting","priority":95,"condition":{"member.tier":"gold"},"templateId":"loyal"}"#,
+                            #"{"slot":"banner","priority":5,"segment":"dormant","templateId":"default","startsAt":"2026-12-01T00:00","endsAt":"2026-12-31T00:00","timezone":"Europe/Amsterdam"}"#]),
+        ItemKind(name: "Segment", plural: "segments",
+                 parameters: [pathParameter("id", "The segment id", examples: ["dormant", "vip"])], path: "/v1/admin/segments/{id}",
+                 examples: [#"{"description":"Spent over 1000","scope":"member","condition":{"monetary":{"$gt":1000}}}"#]),
+        ItemKind(name: "Experiment", plural: "experiments",
+                 parameters: [pathParameter("key", "The experiment key", examples: ["spring-banner"])],
+                 path: "/v1/admin/experiments/{key}",
+                 examples: [#"{"slot":"banner","variants":[{"key":"control","weight":0.5,"template":"default"},{"key":"b","weight":0.5,"template":"campaign"}],"status":"running","namespace":{"id":"home","start":0,"end":0.5}}"#]),
+    ]
+
+    static let stateProperties: [String: JSON] = [
+        "state": enumeration(["live", "new", "changed", "deleted"]),
+        "pending": object(["author", "at"], ["author": type("string"), "at": type("string")],
+                          description: "The pending change of the draft, when there is one"),
+    ]
+
+    static func item(_ required: [String], _ properties: [String: JSON], extra: [String: JSON] = [:]) -> JSON {
+        object(required + ["state"], properties.merging(stateProperties) { a, _ in a }.merging(extra) { a, _ in a })
+    }
+
+    static let ruleProperties: [String: JSON] = [
+        "id": type("string"), "slot": type("string"), "priority": type("integer"), "segment": nullable("string"),
+        "condition": anyValue, "templateId": type("string"), "status": enumeration(["live", "draft"]),
+        "startsAt": nullable("string"), "endsAt": nullable("string"), "timezone": nullable("string"),
+    ]
+    static let segmentProperties: [String: JSON] = [
+        "id": type("string"), "description": type("string"), "scope": enumeration(["member", "request"]),
+        "group": nullable("string"), "position": type("integer"), "condition": anyValue,
+    ]
+    static let experimentProperties: [String: JSON] = [
+        "key": type("string"), "slot": type("string"),
+        "variants": array(object(["key", "weight", "template"], ["key": type("string"), "weight": type("number"), "template": type("string")])),
+        "coverage": type("number"), "condition": anyValue,
+        "namespace": object(["id", "start", "end"], ["id": type("string"), "start": type("number"), "end": type("number")]),
+        "status": enumeration(["draft", "running", "stopped"]), "startsAt": type("string"), "endsAt": type("string"),
+        "seed": type("string"),
+    ]
+    static let count = JSON.object(["type": .string("integer"), "minimum": .number(0)])
+
+    static let schemas: [String: JSON] = [
+        "TemplateItem": item(["slot", "id", "locale", "source"],
+                             ["slot": type("string"), "id": type("string"), "locale": type("string"), "source": type("string")]),
+        "TemplateBody": object(["source"], ["source": .object(["type": .string("string"), "description": .string("The template file's text: one 'field: value' line per field")]),
+                                            "slot": type("string"), "id": type("string"), "locale": type("string")]),
+        "RuleItem": item(["id", "slot", "priority", "segment", "condition", "templateId", "status", "startsAt", "endsAt", "timezone"],
+                         ruleProperties, extra: ["reach": count, "wins": count]),
+        "RuleBody": object(["slot", "priority", "templateId"], ruleProperties),
+        "SegmentItem": item(["id", "description", "scope", "group", "position", "condition"], segmentProperties, extra: ["members": count]),
+        "SegmentBody": object(["description", "scope"], segmentProperties),
+        "ExperimentItem": item(["key", "slot", "variants", "coverage", "status"], experimentProperties),
+        "ExperimentBody": object(["slot", "variants"], experimentProperties),
+        "TemplateDeleted": object(["deleted"], ["deleted": ref("TemplateItem")]),
+        "RuleDeleted": object(["deleted"], ["deleted": ref("RuleItem")]),
+        "SegmentDeleted": object(["deleted"], ["deleted": ref("SegmentItem")]),
+        "ExperimentDeleted": object(["deleted"], ["deleted": ref("ExperimentItem")]),
+        "Change": object(["kind", "key", "action", "author", "at"], [
+            "kind": enumeration(["template", "rule", "segment", "experiment"]), "key": type("string"),
+            "action": enumeration(["put", "delete"]), "body": anyValue, "author": type("string"), "at": type("string"),
+        ]),
+        "ReleaseSummary": object(["id", "kind", "status", "author", "note", "createdAt", "publishAt", "publishedAt", "changes"],
+                                 releaseProperties(changes: count)),
+        "Release": object(["id", "kind", "status", "author", "note", "createdAt", "publishAt", "publishedAt", "changes"],
+                          releaseProperties(changes: array(ref("Change")))),
+        "ReleaseReference": .object(["oneOf": .array([count, enumeration(["live", "draft"])])]),
+        "Difference": object(["kind", "key", "change", "before", "after"], [
+            "kind": enumeration(["template", "rule", "segment", "experiment"]), "key": type("string"),
+            "change": enumeration(["added", "removed", "modified"]), "before": anyValue, "after": anyValue,
+        ]),
+        "PreviewRequest": object(["context"], [
+            "context": ref("DecisionRequest"),
+            "at": .object(["type": .array([.string("string"), .string("null")]), "format": .string("date-time"),
+                           "description": .string("ISO 8601 with Z or an offset; default now")]),
+            "release": .object(["oneOf": .array([count, enumeration(["live", "draft"]), type("null")]),
+                                "description": .string("live, draft or a release id; default: the release live at 'at'")]),
+        ]),
+        "ExperimentResults": object(["experiment", "confidenceLevel", "variants", "sampleRatio"], [
+            "experiment": type("string"), "confidenceLevel": type("number"),
+            "variants": array(object(["key", "control", "visitors", "conversions"], [
+                "key": type("string"), "control": type("boolean"), "visitors": count, "conversions": count,
+            ])),
+            "sampleRatio": type("object"), "unknownVariants": type("object"),
+        ]),
+    ]
+
+    static func releaseProperties(changes: JSON) -> [String: JSON] {
+        [
+            "id": type("integer"), "kind": enumeration(["baseline", "release", "rollback"]),
+            "status": enumeration(["published", "scheduled", "cancelled", "superseded"]), "author": type("string"),
+            "note": nullable("string"), "createdAt": type("string"), "publishAt": nullable("string"),
+            "publishedAt": nullable("string"), "changes": changes, "restores": type("integer"),
+        ]
+    }
+
+    static func errorResponse(_ description: String) -> JSON {
+        .object(["description": .string(description), "content": jsonContent(ref("Error"))])
+    }
+
+    static let responses: [String: JSON] = [
+        "AdminBadRequest": errorResponse("invalid_json, invalid_body, invalid_field or missing_field: the request is malformed; the message names the field"),
+        "Conflict": errorResponse("The request conflicts with the current content: segment_in_use, template_in_use, experiment_not_draft, nothing_to_release, nothing_to_roll_back, not_scheduled, release_conflict"),
+        "Invalid": errorResponse("The item does not pass validation: invalid_template (with line and column), unfair_content (with line and column), invalid_rule, invalid_segment, invalid_experiment, invalid_publish_at"),
+    ]
+
+    // MARK: - Paths
+
+    static let paths: [String: JSON] = {
+        var paths: [String: JSON] = [:]
+        for kind in kinds {
+            let item = ref(kind.name + "Item")
+            paths["/v1/admin/" + kind.plural] = .object([
+                "get": operation("list" + kind.name + "s", "List the draft's \(kind.plural): live items and pending changes, each with its state",
+                                 success: "The \(kind.plural)", schema: object([kind.plural], [kind.plural: array(item)])),
+            ])
+            paths[kind.path] = .object([
+                "get": operation("get" + kind.name, "Read one \(kind.name.lowercased()) of the draft", parameters: kind.parameters,
+                                 success: "The item", schema: item),
+                "put": operation("put" + kind.name, "Create or change a \(kind.name.lowercased()) in the draft (validated first)",
+                                 parameters: kind.parameters, body: ref(kind.name + "Body"),
+                                 bodyExamples: kind.examples.compactMap { try? JSONParser.parse($0) },
+                                 success: "The item as the draft holds it",
+                                 schema: item),
+                "delete": operation("delete" + kind.name, "Delete a \(kind.name.lowercased()) in the draft",
+                                    parameters: kind.parameters, success: "Deleted in the draft", schema: ref(kind.name + "Deleted")),
+            ])
+        }
+        paths["/v1/admin/experiments/{key}/results"] = .object([
+            "get": operation("experimentResults", "Results per variant, as etalage experiments results --json",
+                             parameters: kinds[3].parameters, success: "The results", schema: ref("ExperimentResults")),
+        ])
+        paths["/v1/admin/changes"] = .object([
+            "get": operation("listChanges", "The pending changes of the draft, oldest first", success: "The changes",
+                             schema: object(["changes"], ["changes": array(ref("Change"))])),
+            "delete": operation("discardChanges", "Discard the whole draft", success: "How many changes were discarded",
+                                schema: object(["discarded"], ["discarded": count])),
+        ])
+        let releaseId = pathParameter("id", "The release id", schema: .object(["type": .string("integer"), "minimum": .number(1)]))
+        paths["/v1/admin/releases"] = .object([
+            "get": operation("listReleases", "Every release, newest first, and which one is live", success: "The releases",
+                             schema: object(["live", "releases"], ["live": nullable("integer"), "releases": array(ref("ReleaseSummary"))])),
+            "post": operation("createRelease", "Release the draft: now, or at publishAt",
+                              body: object([], ["note": nullable("string"),
+                                                "publishAt": .object(["type": .array([.string("string"), .string("null")]),
+                                                                      "format": .string("date-time")])]),
+                              bodyRequired: false,
+                              bodyExamples: [#"{"note":"winter content"}"#, #"{"note":"later","publishAt":"2099-01-01T00:00:00+01:00"}"#]
+                                  .compactMap { try? JSONParser.parse($0) },
+                              status: "201", success: "The release, published or scheduled", schema: ref("Release")),
+        ])
+        paths["/v1/admin/releases/{id}"] = .object([
+            "get": operation("getRelease", "One release with its change list", parameters: [releaseId], success: "The release",
+                             schema: ref("Release")),
+            "delete": operation("cancelRelease", "Cancel a scheduled release", parameters: [releaseId], success: "The cancelled release",
+                                schema: ref("Release")),
+        ])
+        paths["/v1/admin/releases/rollback"] = .object([
+            "post": operation("rollback", "Restore the content of the release before the live one, as a new release",
+                              body: object([], ["note": nullable("string")]), bodyRequired: false, status: "201",
+                              success: "The rollback release", schema: ref("Release")),
+        ])
+        paths["/v1/admin/releases/diff"] = .object([
+            "get": operation("diffReleases", "The items that differ between two releases (or live, or the draft)",
+                             parameters: [queryParameter("from", "A release id, live or draft", required: true),
+                                          queryParameter("to", "A release id, live or draft", required: true)],
+                             success: "The differences",
+                             schema: object(["from", "to", "differences"], ["from": ref("ReleaseReference"), "to": ref("ReleaseReference"),
+                                                                            "differences": array(ref("Difference"))])),
+        ])
+        paths["/v1/admin/preview"] = .object([
+            "post": operation("preview", "What a visitor would get at a time, under a release or the draft, with the full trace",
+                              description: "Member attributes are the current snapshot's; the time moves rule and experiment schedules. Nothing is recorded.",
+                              body: ref("PreviewRequest"),
+                              bodyExamples: [#"{"context":{"visitorId":"v","memberId":"M000042"},"release":"draft"}"#,
+                                             #"{"context":{"visitorId":"v","memberId":"M000042"},"at":"2030-01-01T00:00:00Z"}"#]
+                                  .compactMap { try? JSONParser.parse($0) },
+                              success: "The decision",
+                              schema: object(["release", "at", "decision"], ["release": ref("ReleaseReference"), "at": type("string"),
+                                                                              "decision": ref("Decision")])),
+        ])
+        paths["/v1/admin/reach"] = .object([
+            "get": operation("reach", "Members per segment and per rule on a plain visit",
+                             description: "A plain visit: signed in, no referral, nothing browsed, an empty cart, consent as stored. reach: members a rule's segment and condition match; wins: members for whom it wins its slot now.",
+                             parameters: [queryParameter("release", "live (default), draft or a release id", required: false)],
+                             success: "The counts",
+                             schema: object(["release", "segments", "rules"], [
+                                 "release": ref("ReleaseReference"),
+                                 "segments": array(object(["id", "members"], ["id": type("string"), "members": count])),
+                                 "rules": array(object(["id", "slot", "reach", "wins"], ["id": type("string"), "slot": type("string"),
+                                                                                        "reach": count, "wins": count])),
+                             ])),
+        ])
+        return paths
+    }()
 }

@@ -25,6 +25,8 @@ final class SnapshotRefresher: Sendable {
     private final class State: @unchecked Sendable {
         var connection: SQLiteConnection?
         var lastVersion: Int?
+        /// The last failure to publish due releases, so a lasting one is logged once.
+        var lastPublishFailure: String?
     }
     private let state: State
 
@@ -66,6 +68,31 @@ final class SnapshotRefresher: Sendable {
         }
     }
 
+    /// Publishes the scheduled releases that are due, through a write connection opened only then. The check on the
+    /// read connection is one small query per poll. `Releases.publishDue` claims each release with a guarded update
+    /// in one write transaction, so of several replicas exactly one publishes it; the others find nothing due.
+    /// The commit moves `data_version`, so this same poll refreshes the snapshot with the release.
+    private func publishDueReleases(_ db: SQLiteConnection) {
+        let now = Date().timeIntervalSince1970
+        // A database without the releases table (an old schema opened read-only) simply has nothing scheduled.
+        guard let next = try? Releases.nextScheduled(db), next <= now else { return }
+        do {
+            let writer = try SQLiteConnection(path: path, mode: .readWrite)
+            for outcome in try Releases.publishDue(writer, now: now) {
+                if let failure = outcome.failure {
+                    log(.warn, "scheduled release \(outcome.id) cancelled, its changes no longer apply: \(failure)")
+                } else {
+                    log(.info, "published scheduled release \(outcome.id)")
+                }
+            }
+            state.lastPublishFailure = nil
+        } catch {
+            let message = "scheduled releases not published yet (retrying): \(error)"
+            if state.lastPublishFailure != message { log(.warn, message) }
+            state.lastPublishFailure = message
+        }
+    }
+
     private func run() {
         var lastBuild = Date()
         // After a failure, rebuild as soon as the database answers again.
@@ -75,6 +102,7 @@ final class SnapshotRefresher: Sendable {
             do {
                 if state.connection == nil { state.connection = try SQLiteConnection(path: path, mode: .readOnly) }
                 guard let db = state.connection else { continue }
+                publishDueReleases(db)
                 // data_version is per connection: compare against this connection's last reading.
                 let version = try db.dataVersion()
                 let changed = state.lastVersion.map { $0 != version } ?? false

@@ -17,7 +17,8 @@ final class MigrationsTests: XCTestCase {
         XCTAssertEqual(try again.userVersion(), Migrations.latestVersion)
         var tables: [String] = []
         try again.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") { tables.append($0.string(0)) }
-        for table in ["members", "orders", "service_events", "content", "rules", "campaigns", "settings"] {
+        for table in ["members", "orders", "service_events", "content", "rules", "campaigns", "settings", "segments", "changes",
+                      "experiments", "exposures", "events", "erasures", "pending_changes", "releases"] {
             XCTAssertTrue(tables.contains(table), "missing table \(table) in \(tables)")
         }
     }
@@ -60,5 +61,17 @@ final class MigrationsTests: XCTestCase {
             XCTAssertEqual(error.sql, "SELECT * FROM no_such_table")
             XCTAssertTrue(error.message.contains("no such table"), error.message)
         }
+    }
+
+    func testTheAdminTablesKeepOnePendingChangePerItemAndOnlyKnownStates() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try emptyDatabase(dir)
+        try db.execute("INSERT INTO pending_changes (kind, key, action, body, author, at) VALUES ('rule', 'r', 'delete', NULL, 'a', 't')")
+        XCTAssertThrowsError(try db.execute("INSERT INTO pending_changes (kind, key, action, body, author, at) VALUES ('rule', 'r', 'put', '{}', 'a', 't')"))
+        XCTAssertThrowsError(try db.execute("INSERT INTO pending_changes (kind, key, action, body, author, at) VALUES ('page', 'p', 'put', '{}', 'a', 't')"))
+        XCTAssertThrowsError(try db.execute("INSERT INTO releases (kind, status, author, created_at, changes) VALUES ('release', 'live', 'a', 't', '[]')"))
+        try db.execute("INSERT INTO releases (kind, status, author, created_at, changes) VALUES ('release', 'scheduled', 'a', 't', '[]')")
+        XCTAssertThrowsError(try db.execute("INSERT INTO releases (kind, status, author, created_at, changes) VALUES ('release', 'scheduled', 'a', 't', 'not json')"))
     }
 }

@@ -2,7 +2,7 @@ import EtalageCore
 import EtalageStore
 import Foundation
 
-/// `etalage experiments add|list|stop|results`: manage A/B tests until the admin API exists.
+/// `etalage experiments add|list|stop|results`: manage A/B tests from the command line (the admin API manages them too).
 enum ExperimentsCommand {
     static let help = """
         etalage experiments: manage A/B tests.

@@ -21,6 +21,19 @@ enum ExperimentSQL {
             namespace_start = ?7, namespace_end = ?8, status = ?9, starts_at = ?10, ends_at = ?11, seed = ?12
         WHERE key = ?1 AND status = 'draft'
         """
+    /// The admin API's write of a released definition: `created_at` stays the first write's; `stopped_at` is set
+    /// when it becomes stopped and cleared when a rollback makes it run again.
+    static let upsert = """
+        INSERT INTO experiments (key, slot, variants, coverage, condition, namespace, namespace_start, namespace_end,
+                                 status, starts_at, ends_at, seed, created_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        ON CONFLICT (key) DO UPDATE SET slot = excluded.slot, variants = excluded.variants, coverage = excluded.coverage,
+            condition = excluded.condition, namespace = excluded.namespace, namespace_start = excluded.namespace_start,
+            namespace_end = excluded.namespace_end, status = excluded.status, starts_at = excluded.starts_at,
+            ends_at = excluded.ends_at, seed = excluded.seed,
+            stopped_at = CASE WHEN excluded.status = 'stopped' THEN coalesce(experiments.stopped_at, excluded.created_at) END
+        """
+    static let delete = "DELETE FROM experiments WHERE key = ?1"
     static let stop = "UPDATE experiments SET status = 'stopped', stopped_at = ?2 WHERE key = ?1 AND status != 'stopped'"
     /// Whether a template id exists for a slot, in any language.
     static let templateExists = "SELECT 1 FROM content WHERE slot = ?1 AND id = ?2 LIMIT 1"

@@ -152,6 +152,36 @@ public enum Migrations {
             service_events INTEGER NOT NULL
         ) STRICT;
         """),
+        // 6: the admin API's draft and releases. `pending_changes` holds one change per item (the full new item, or
+        // a delete) until a release applies it to the live tables; `releases` records every release with its
+        // changes and, once published, the whole content document after it (for rollback, diff and preview).
+        // Neither feeds the snapshot: only the live tables do, through their change-feed triggers.
+        .sql("""
+        CREATE TABLE pending_changes (
+            kind TEXT NOT NULL CHECK (kind IN ('template', 'rule', 'segment', 'experiment')),
+            key TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('put', 'delete')),
+            body TEXT CHECK (body IS NULL OR json_valid(body)),
+            author TEXT NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (kind, key)
+        ) STRICT;
+        CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('baseline', 'release', 'rollback')),
+            status TEXT NOT NULL CHECK (status IN ('published', 'scheduled', 'cancelled', 'superseded')),
+            author TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            publish_at TEXT,
+            published_at TEXT,
+            seq INTEGER UNIQUE,
+            restores INTEGER,
+            changes TEXT NOT NULL CHECK (json_valid(changes)),
+            document TEXT CHECK (document IS NULL OR json_valid(document))
+        ) STRICT;
+        CREATE INDEX releases_by_status ON releases(status);
+        """),
     ]
 
     /// The schema version a fully migrated database has.

@@ -168,7 +168,13 @@ public struct SnapshotBuilder {
                                                  position: row.int(4), condition: condition))
         }
         warnings += problems
-        // A bad stored condition leaves that segment out rather than the whole catalogue.
+        return Self.segmentCatalog(definitions, warnings: &warnings)
+    }
+
+    /// The catalogue of `definitions`. A definition that does not compile is left out (and described in `warnings`)
+    /// rather than the whole catalogue. The admin API builds draft catalogues with it too.
+    public static func segmentCatalog(_ definitions: [SegmentDefinition], warnings: inout [Warning]) -> SegmentCatalog {
+        var definitions = definitions
         while true {
             do {
                 return try SegmentCatalog(definitions)
@@ -179,28 +185,46 @@ public struct SnapshotBuilder {
         }
     }
 
+    /// A stored template: its key and source text.
+    public struct TemplateRow: Sendable {
+        public var slot: String
+        public var id: String
+        public var language: String
+        public var source: String
+    }
+
     func readContent(_ db: SQLiteConnection, segments: SegmentCatalog, defaultLanguage: String,
                      warnings: inout [Warning]) throws -> ContentCatalog {
-        var templates: [ContentTemplate] = []
-        var problems: [Warning] = []
+        var templates: [TemplateRow] = []
         try db.query(ContentSQL.selectAll) { row in
-            let (slotName, id, language) = (row.string(0), row.string(1), row.string(2))
-            guard let slot = Slot(rawValue: slotName) else { return }
-            do {
-                templates.append(try ContentTemplate(slot: slot, id: id, language: language, source: row.string(3)))
-            } catch {
-                problems.append(Warning(message: "template \(language)/\(slotName)/\(id): \(error); left out"))
-            }
-        }
-        var rules: [Rule] = []
-        for row in try RuleRows.read(db) {
-            do { rules.append(try RuleRows.rule(row, segments: segments)) } catch {
-                problems.append(Warning(message: "\(error); left out"))
-            }
+            templates.append(TemplateRow(slot: row.string(0), id: row.string(1), language: row.string(2), source: row.string(3)))
         }
         var campaigns: [String: String] = [:]
         try db.query(CampaignSQL.selectAll) { row in campaigns[row.string(0)] = row.string(1) }
-        warnings += problems
+        return Self.contentCatalog(templates: templates, rules: try RuleRows.read(db), campaigns: campaigns, segments: segments,
+                                   defaultLanguage: defaultLanguage, warnings: &warnings)
+    }
+
+    /// The content catalogue of stored templates and rules: a template that does not compile or a rule that does not
+    /// check out is left out and described in `warnings`. The admin API builds draft catalogues with it too.
+    public static func contentCatalog(templates rows: [TemplateRow], rules ruleRows: [RuleRows.Row], campaigns: [String: String],
+                                      segments: SegmentCatalog, defaultLanguage: String,
+                                      warnings: inout [Warning]) -> ContentCatalog {
+        var templates: [ContentTemplate] = []
+        for row in rows {
+            guard let slot = Slot(rawValue: row.slot) else { continue }
+            do {
+                templates.append(try ContentTemplate(slot: slot, id: row.id, language: row.language, source: row.source))
+            } catch {
+                warnings.append(Warning(message: "template \(row.language)/\(row.slot)/\(row.id): \(error); left out"))
+            }
+        }
+        var rules: [Rule] = []
+        for row in ruleRows {
+            do { rules.append(try RuleRows.rule(row, segments: segments)) } catch {
+                warnings.append(Warning(message: "\(error); left out"))
+            }
+        }
         return ContentCatalog(templates: templates, rules: rules, campaigns: campaigns, defaultLanguage: defaultLanguage)
     }
 

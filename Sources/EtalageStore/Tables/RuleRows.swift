@@ -96,3 +96,58 @@ public enum RuleRows {
                                     text(row.endsAt), text(row.timezone)])
     }
 }
+
+extension RuleRows {
+    /// A stored rule as an API item: every field present, null when empty; the condition as JSON.
+    public static func item(_ row: Row) -> JSON {
+        func text(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
+        let condition = row.condition.map { text in (try? JSONParser.parse(text)) ?? .string(text) } ?? .null
+        return .object([
+            "id": .string(row.id), "slot": .string(row.slot), "priority": .number(Double(row.priority)),
+            "segment": text(row.segment), "condition": condition, "templateId": .string(row.templateId),
+            "status": .string(row.status), "startsAt": text(row.startsAt), "endsAt": text(row.endsAt),
+            "timezone": text(row.timezone),
+        ])
+    }
+
+    /// The row of an item made by `item(_:)`, or nil when it is not one.
+    static func row(_ item: JSON) -> Row? {
+        guard let id = item["id"]?.stringValue, let slot = item["slot"]?.stringValue,
+              let priority = item["priority"]?.numberValue, let templateId = item["templateId"]?.stringValue,
+              let status = item["status"]?.stringValue else { return nil }
+        let condition = item["condition"].flatMap { $0.isNull ? nil : $0.description }
+        return Row(id: id, slot: slot, priority: Int(exactly: priority) ?? 0, segment: item["segment"]?.stringValue,
+                   templateId: templateId, status: status, condition: condition, startsAt: item["startsAt"]?.stringValue,
+                   endsAt: item["endsAt"]?.stringValue, timezone: item["timezone"]?.stringValue)
+    }
+
+    /// The segment ids a condition names under `segments` (`{"segments": "gold"}`, `{"segments": {"$in": […]}}`,
+    /// also inside `$and`/`$or`/`$nor`/`$not`), so a rule naming an unknown segment is refused like a rule whose
+    /// `segment` is unknown. Regular expressions and type names are not ids and are skipped.
+    public static func segments(in condition: JSON) -> [String] {
+        var found: [String] = []
+        func literals(_ value: JSON) {
+            switch value {
+            case .string(let s): found.append(s)
+            case .array(let elements): elements.forEach(literals)
+            case .object(let members):
+                for (name, member) in members where !["$regex", "$options", "$type", "$exists", "$size", "$vgt", "$vgte", "$vlt", "$vlte", "$veq", "$vne"].contains(name) {
+                    literals(member)
+                }
+            default: break
+            }
+        }
+        func walk(_ value: JSON) {
+            switch value {
+            case .array(let elements): elements.forEach(walk)
+            case .object(let members):
+                for (name, member) in members {
+                    if name == "segments" { literals(member) } else if name.hasPrefix("$") { walk(member) }
+                }
+            default: break
+            }
+        }
+        walk(condition)
+        return found.sorted()
+    }
+}

@@ -72,6 +72,7 @@ enum RuleSQL {
         SELECT id, slot, priority, segment, template_id, status, condition, starts_at, ends_at, timezone
         FROM rules ORDER BY slot, priority DESC, id
         """
+    static let delete = "DELETE FROM rules WHERE id = ?1"
 }
 
 enum CampaignSQL {
@@ -91,6 +92,7 @@ enum SegmentSQL {
             position = excluded.position, condition = excluded.condition
         """
     static let selectAll = "SELECT id, description, scope, grp, position, condition FROM segments"
+    static let delete = "DELETE FROM segments WHERE id = ?1"
 
     static func values(_ d: SegmentDefinition) -> [SQLiteValue] {
         [.text(d.id), .text(d.description), .text(d.scope.rawValue), d.group.map(SQLiteValue.text) ?? .null,
