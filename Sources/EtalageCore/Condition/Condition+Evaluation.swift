@@ -1,29 +1,43 @@
 /// Evaluation of a compiled condition, following GrowthBook's `evalCondition` / `evalConditionValue` /
 /// `evalOperatorCondition` case by case.
+/// Reads the attributes a condition names from a `Source`: the value at a dotted path (split), null when missing.
+/// Callers that hold the attributes in another shape than a JSON object (the request context) evaluate in place:
+/// the source is borrowed, never copied, and only the values a condition reaches are built.
+protocol ConditionAttributeReader {
+    associatedtype Source
+    func value(at path: [String], in source: borrowing Source) -> JSON
+}
+
+/// Attributes held as a JSON object, read with the SDK's `getPath`.
+struct JSONAttributeReader: ConditionAttributeReader {
+    func value(at path: [String], in source: borrowing JSON) -> JSON { Condition.Node.value(at: path, in: source) }
+}
+
 extension Condition.Node {
     func evaluate(_ object: JSON, _ savedGroups: GroupLookup) -> Bool {
-        evaluate(savedGroups) { Self.value(at: $0, in: object) }
+        evaluate(savedGroups, JSONAttributeReader(), object)
     }
 
-    /// The same, reading each attribute through `value` (a dotted path, split): callers that hold the attributes
-    /// in another shape (the request context) evaluate without building a JSON object first.
-    func evaluate(_ savedGroups: GroupLookup, value: ([String]) -> JSON) -> Bool {
+    /// The same, reading each attribute from `source` through `reader`. Generic rather than a closure: a closure
+    /// that captured a large source (the request context) copied it, with every string and list in it, per call.
+    func evaluate<Reader: ConditionAttributeReader>(_ savedGroups: GroupLookup, _ reader: Reader,
+                                                    _ source: borrowing Reader.Source) -> Bool {
         switch self {
         case .all(let children):
-            for child in children where !child.evaluate(savedGroups, value: value) { return false }
+            for child in children where !child.evaluate(savedGroups, reader, source) { return false }
             return true
         case .any(let children):
             if children.isEmpty { return true }
-            for child in children where child.evaluate(savedGroups, value: value) { return true }
+            for child in children where child.evaluate(savedGroups, reader, source) { return true }
             return false
         case .none(let children):
             if children.isEmpty { return false }
-            for child in children where child.evaluate(savedGroups, value: value) { return false }
+            for child in children where child.evaluate(savedGroups, reader, source) { return false }
             return true
         case .not(let child):
-            return !child.evaluate(savedGroups, value: value)
+            return !child.evaluate(savedGroups, reader, source)
         case .field(let path, let test):
-            return test.matches(value(path), savedGroups)
+            return test.matches(reader.value(at: path, in: source), savedGroups)
         case .constant(let result):
             return result
         }

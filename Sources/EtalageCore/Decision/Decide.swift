@@ -203,7 +203,7 @@ struct DecisionPlan {
             if let first = context.categories.first { reasons.append(.viewed(first)) }
         }
         if snapshot.segments.hasRequestConditions,
-           appendRequestSegments(snapshot.segments, context, browsingAllowed: browsingAllowed, to: &segments) {
+           snapshot.segments.appendRequestSegments(context, browsingAllowed: browsingAllowed, to: &segments) {
             reasons.append(.cart(context.cartItems))
         }
 
@@ -211,13 +211,13 @@ struct DecisionPlan {
 
         // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
         let unit = memberKnown ? context.memberId ?? context.visitorId : context.visitorId
-        let settings = snapshot.settings
+        let holdoutShare = snapshot.settings.holdoutShare
         var holdout = false, measured = false
-        if settings.holdoutShare > 0 {
-            let holdoutHash = Bucketing.hash(seed: settings.holdoutSalt, value: unit, version: 2) ?? 1
-            holdout = holdoutHash < settings.holdoutShare
+        if holdoutShare > 0 {
+            let holdoutHash = Bucketing.hash2(seedState: snapshot.holdoutSeedState, value: unit)
+            holdout = holdoutHash < holdoutShare
             // The next slice of the same size is the comparison group: personalized, and measured like the holdout.
-            measured = holdoutHash < 2 * settings.holdoutShare
+            measured = holdoutHash < 2 * holdoutShare
         }
         var picks = SlotPicks()
         var assignments: [ExperimentAssignment] = []
@@ -242,13 +242,19 @@ struct DecisionPlan {
                 decided |= 1 << experiment.slot.index
                 assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
             }
-            for slot in Slot.allCases {
-                if decided & (1 << slot.index) != 0 {
-                    traces?.append(SlotTrace(slot: slot, steps: [], templateId: picks[slot]?.template.id ?? "", ruleId: nil))
-                } else {
-                    picks[slot] = choose(slot, segments: segments, profile: profile, context: context,
-                                         browsingAllowed: browsingAllowed, attributes: &attributes, language: language,
-                                         languageIndex: languageIndex, snapshot: snapshot, now: now, trace: &traces)
+            // Every rule of every slot is matched against the segments: as keys, not strings.
+            var keys: [SegmentKey] = []
+            keys.reserveCapacity(segments.count)
+            for segment in segments { keys.append(SegmentKey(segment)) }
+            keys.withUnsafeBufferPointer { keys in
+                for slot in Slot.allCases {
+                    if decided & (1 << slot.index) != 0 {
+                        traces?.append(SlotTrace(slot: slot, steps: [], templateId: picks[slot]?.template.id ?? "", ruleId: nil))
+                    } else {
+                        picks[slot] = choose(slot, segments: segments, keys: keys, profile: profile, context: context,
+                                             browsingAllowed: browsingAllowed, attributes: &attributes, language: language,
+                                             languageIndex: languageIndex, snapshot: snapshot, now: now, trace: &traces)
+                    }
                 }
             }
         }
@@ -286,28 +292,6 @@ struct DecisionPlan {
             if let index = languageIndex, let fallback = snapshot.content.defaults[slot.index][index] { mask |= fallback.variableMask }
         }
         return mask
-    }
-}
-
-/// Appends the request-scope segments `context` falls into, as `SegmentCatalog.requestSegments(_:browsingAllowed:)`
-/// finds them (in an exclusive group only the first match), reading the context in place: a closure that captured
-/// the context would copy it, with every string and list in it, for each attribute a condition reads. Returns
-/// whether `cart-abandoner` is among them.
-func appendRequestSegments(_ catalog: SegmentCatalog, _ context: DecisionContext, browsingAllowed: Bool,
-                           to segments: inout [String]) -> Bool {
-    withUnsafePointer(to: context) { pointer in
-        var cart = false
-        var doneGroups: [String] = []
-        for s in catalog.request {
-            guard let condition = s.condition else { continue }
-            if let group = s.group, doneGroups.contains(group) { continue }
-            if condition.root.evaluate(.raw([:]), value: { pointer.pointee.attribute(at: $0, browsingAllowed: browsingAllowed) }) {
-                segments.append(s.id)
-                if s.id == "cart-abandoner" { cart = true }
-                if let group = s.group { doneGroups.append(group) }
-            }
-        }
-        return cart
     }
 }
 
@@ -358,15 +342,15 @@ struct RuleInput {
 /// The request's language when we have content in it, else the member's, else the default; with its index in the
 /// content's language list (nil when there is no content in it). Compares bytes: no string is built per request.
 func chooseLanguage(_ context: DecisionContext, profile: MemberProfile?, snapshot: Snapshot) -> (String, Int?) {
-    let content = snapshot.content
-    if let locale = context.locale, let index = content.languageIndex(ofTag: locale) {
-        return (content.languageList[index], index)
+    // `snapshot.content.…` each time, not a local copy of the catalogue: a copy retains and releases every table in it.
+    if let locale = context.locale, let index = snapshot.content.languageIndex(ofTag: locale) {
+        return (snapshot.content.languageList[index], index)
     }
-    if let profile, let index = content.languageIndex(ofTag: profile.record.locale) {
-        return (content.languageList[index], index)
+    if let profile, let index = snapshot.content.languageIndex(ofTag: profile.record.locale) {
+        return (snapshot.content.languageList[index], index)
     }
     let language = snapshot.settings.defaultLanguage
-    return (language, content.languageIndex(language))
+    return (language, snapshot.content.languageIndex(language))
 }
 
 /// Why a rule did or did not win; turned into words only for a trace.
@@ -386,36 +370,40 @@ enum RuleOutcome {
 }
 
 /// The first rule (highest priority) that is active, matches, and whose template exists wins; without one, the
-/// slot's default template. With a trace, every rule considered is recorded with its outcome.
-func choose(_ slot: Slot, segments: [String], profile: MemberProfile?, context: DecisionContext, browsingAllowed: Bool,
+/// slot's default template. With a trace, every rule considered is recorded with its outcome. `keys[i]` is the
+/// `SegmentKey` of `segments[i]`.
+func choose(_ slot: Slot, segments: [String], keys: UnsafeBufferPointer<SegmentKey>, profile: MemberProfile?,
+            context: DecisionContext, browsingAllowed: Bool,
             attributes: inout RuleAttributes, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
             trace: inout [SlotTrace]?) -> Pick? {
-    let content = snapshot.content
     let tracing = trace != nil
     var chosen: Pick?
     var steps: [SlotTrace.Step] = []
-    content.resolved[slot.index].withUnsafeBufferPointer { entries in
-        for entry in entries {
-            let rule = entry.rule
-            let outcome: RuleOutcome
-            if !rule.isActive(at: now) {
-                outcome = rule.status == .draft ? .draft : .outOfSchedule
-            } else if !rule.matchesSegment(in: segments) {
-                outcome = .notInSegment
-            } else if let condition = rule.condition,
-                      !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) {
-                outcome = .conditionNotMet
-            } else if let index = languageIndex, let template = entry.templates[index] {
-                chosen = Pick(template: template, ruleId: rule.id)
-                outcome = .wins
-            } else {
-                outcome = .noTemplate
+    snapshot.content.resolved[slot.index].withUnsafeBufferPointer { entries in
+        // By index, reading fields in place: copying an entry would count references to its template list. The rule
+        // is borrowed without a retain: the snapshot, which the caller holds, owns it.
+        for i in entries.indices {
+            entries[i].unmanagedRule._withUnsafeGuaranteedRef { rule in
+                let outcome: RuleOutcome
+                if !rule.isActive(at: now) {
+                    outcome = rule.status == .draft ? .draft : .outOfSchedule
+                } else if !entries[i].segment.isMet(by: keys, segments, rule: rule) {
+                    outcome = .notInSegment
+                } else if let condition = rule.condition,
+                          !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) {
+                    outcome = .conditionNotMet
+                } else if let index = languageIndex, let template = entries[i].templates[index] {
+                    chosen = Pick(template: template, ruleId: rule.id)
+                    outcome = .wins
+                } else {
+                    outcome = .noTemplate
+                }
+                if tracing { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome.text(rule, language: language))) }
             }
-            if tracing { steps.append(.init(rule: rule.id, priority: rule.priority, outcome: outcome.text(rule, language: language))) }
             if chosen != nil { break }
         }
     }
-    let picked = chosen ?? languageIndex.flatMap { content.defaults[slot.index][$0] }.map { Pick(template: $0, ruleId: nil) }
+    let picked = chosen ?? languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }.map { Pick(template: $0, ruleId: nil) }
     trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.template.id ?? Snapshot.defaultTemplateId,
                             ruleId: picked?.ruleId))
     return picked

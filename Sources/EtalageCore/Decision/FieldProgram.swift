@@ -110,8 +110,7 @@ struct VariableValues {
         case 4: return .string(tier.rawValue)
         case 5: return .number(Double(p.record.points))
         case 6:
-            let settings = snapshot.settings
-            return .number(Double(min(settings.tierDiscounts[tier] ?? 0, settings.maxDiscountPercent)))
+            return .number(Double(min(snapshot.settings.tierDiscounts[tier] ?? 0, snapshot.settings.maxDiscountPercent)))
         case 7:
             guard let next = tier.next, p.pointsToNextTier != nil else { return nil }
             return .string(next.rawValue)

@@ -7,10 +7,21 @@ public struct ContentCatalog: Sendable {
     }
 
     /// A rule with its template looked up once per language (index as in `languageList`), so a decision
-    /// resolves templates without hashing.
+    /// resolves templates without hashing, and its segment reduced to keys, so it matches without comparing strings.
     struct ResolvedRule: Sendable {
-        let rule: Rule
+        /// Not reference-counted: `rules` holds every rule for as long as the catalogue lives, and a decision reads
+        /// entries only through the snapshot it holds (`rule` borrows it with `_withUnsafeGuaranteedRef`). Counting
+        /// would make the event-loop threads write each rule's shared counter for every rule of every decision.
+        let unmanagedRule: Unmanaged<Rule>
+        var rule: Rule { unmanagedRule.takeUnretainedValue() }
         let templates: [ContentTemplate?]
+        let segment: SegmentRequirement
+
+        init(rule: Rule, templates: [ContentTemplate?]) {
+            unmanagedRule = Unmanaged.passUnretained(rule)
+            self.templates = templates
+            segment = SegmentRequirement(segment: rule.segment, familyPrefix: rule.familyPrefix)
+        }
     }
 
     let templates: [TemplateKey: ContentTemplate]
@@ -105,6 +116,8 @@ public final class Snapshot: Sendable {
     public let feedSequence: Int
     /// Running experiments, by key.
     public let experiments: [ExperimentDefinition]
+    /// The holdout salt hashed once (`Bucketing.hash2`'s seed state): every decision hashes its visitor after it.
+    let holdoutSeedState: UInt32
 
     public init(asOf: Double, members: MemberTable, content: ContentCatalog, settings: Settings,
                 segments: SegmentCatalog, rfmCuts: RFMCuts, feedSequence: Int = 0, experiments: [ExperimentDefinition] = []) {
@@ -117,6 +130,7 @@ public final class Snapshot: Sendable {
         self.today = CalendarDay(epochSeconds: asOf)
         self.members = members
         self.settings = settings
+        self.holdoutSeedState = Bucketing.fnv1a32(settings.holdoutSalt)
         self.content = content
         self.segments = segments
         self.rfmCuts = rfmCuts

@@ -199,6 +199,15 @@ extension DecisionContext {
         return path.count == 1 ? top : Condition.Node.value(at: Array(path.dropFirst()), in: top)
     }
 
+    /// Reads a condition's path from a borrowed context, as `attribute(at:browsingAllowed:)`.
+    struct AttributeReader: ConditionAttributeReader {
+        let browsingAllowed: Bool
+
+        func value(at path: [String], in context: borrowing DecisionContext) -> JSON {
+            context.attribute(at: path, browsingAllowed: browsingAllowed)
+        }
+    }
+
     /// `text.lowercased()`, without building a new string when there is nothing to lower (the usual `mobile`).
     static func lowercased(_ text: String) -> String {
         text.utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? text.lowercased() : text

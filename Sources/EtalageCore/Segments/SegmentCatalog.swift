@@ -49,6 +49,11 @@ public struct SegmentCatalog: Sendable {
     let request: [Compiled]
     /// Whether any request-scope segment has a condition, so decisions evaluate them at all.
     public let hasRequestConditions: Bool
+    /// Per entry of `request`, its group numbered by first appearance (-1: none), so a decision tracks the exclusive
+    /// groups it matched as bits instead of comparing group names.
+    let requestGroups: [Int]
+    /// The index in `request` of `cart-abandoner`, whose match the reasons mention; -1 when absent.
+    let cartAbandonerIndex: Int
 
     /// Compiles every condition strictly; the first bad definition throws, naming the segment.
     public init(_ definitions: [SegmentDefinition]) throws(SegmentError) {
@@ -72,6 +77,7 @@ public struct SegmentCatalog: Sendable {
         self.member = member
         self.request = request
         hasRequestConditions = request.contains { $0.condition != nil }
+        (requestGroups, cartAbandonerIndex) = Self.requestIndex(request)
     }
 
     /// The member-scope segments `attributes` fall into: in an exclusive group only the first match.
@@ -88,16 +94,31 @@ public struct SegmentCatalog: Sendable {
     /// context instead of building the attributes object: the same answer as `requestSegments(context.attributes(…))`.
     func requestSegments(_ context: DecisionContext, browsingAllowed: Bool) -> [String] {
         var result: [String] = []
-        var doneGroups: [String] = []
-        for s in request {
-            guard let condition = s.condition else { continue }
-            if let group = s.group, doneGroups.contains(group) { continue }
-            if condition.root.evaluate(.raw([:]), value: { context.attribute(at: $0, browsingAllowed: browsingAllowed) }) {
-                result.append(s.id)
-                if let group = s.group { doneGroups.append(group) }
+        appendRequestSegments(context, browsingAllowed: browsingAllowed, to: &result)
+        return result
+    }
+
+    /// Appends the request-scope segments `context` falls into (in an exclusive group only the first match), as
+    /// `requestSegments(_:browsingAllowed:)` finds them; returns whether `cart-abandoner` is among them. The
+    /// context is borrowed, not copied, and `attribute(at:)` builds only the value a path reaches.
+    @discardableResult
+    func appendRequestSegments(_ context: borrowing DecisionContext, browsingAllowed: Bool, to segments: inout [String]) -> Bool {
+        let reader = DecisionContext.AttributeReader(browsingAllowed: browsingAllowed)
+        var cart = false
+        // Groups already matched, by number: bits for the first 64, a list (allocated only if ever used) beyond.
+        var doneGroups: UInt64 = 0
+        var doneBeyond: [Int] = []
+        for i in request.indices {
+            guard let condition = request[i].condition else { continue }
+            let group = requestGroups[i]
+            if group >= 0 && (group < 64 ? doneGroups & (1 << UInt64(group)) != 0 : doneBeyond.contains(group)) { continue }
+            if condition.root.evaluate(.raw([:]), reader, context) {
+                segments.append(request[i].id)
+                if i == cartAbandonerIndex { cart = true }
+                if group >= 64 { doneBeyond.append(group) } else if group >= 0 { doneGroups |= 1 << UInt64(group) }
             }
         }
-        return result
+        return cart
     }
 
     /// Whether a rule may refer to `segment`: a catalogue id, a family pattern (`interest:*`), or a member of a
@@ -138,6 +159,20 @@ extension SegmentCatalog {
         member = []
         request = []
         hasRequestConditions = false
+        requestGroups = []
+        cartAbandonerIndex = -1
+    }
+
+    /// `requestGroups` and `cartAbandonerIndex` for `request`.
+    static func requestIndex(_ request: [Compiled]) -> ([Int], Int) {
+        var names: [String] = []
+        let groups = request.map { s -> Int in
+            guard let group = s.group else { return -1 }
+            if let i = names.firstIndex(of: group) { return i }
+            names.append(group)
+            return names.count - 1
+        }
+        return (groups, request.firstIndex { $0.id == "cart-abandoner" } ?? -1)
     }
 
     /// The default catalogue, installed in every new database. Ids are stable: rules and reports refer to them.
