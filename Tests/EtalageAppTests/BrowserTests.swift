@@ -1,3 +1,4 @@
+import EtalageCore
 import EtalageStore
 import Foundation
 import XCTest
@@ -521,6 +522,11 @@ final class BrowserTestServer {
         let probe = try SilentListener()
         port = probe.port
         probe.close()
+        // These pages show personalized content: no random visitor id may land in the 5% global holdout, which
+        // answers with the defaults (the holdout itself is tested in HoldoutAndExperimentTests).
+        _ = try DefaultDatabase.createIfMissing(at: database, fixtures: repositoryRoot + "/Fixtures",
+                                            templates: repositoryRoot + "/Templates", today: CalendarDay(epochSeconds: Date().timeIntervalSince1970))
+        try SQLiteConnection(path: database, mode: .readWrite).execute("INSERT OR REPLACE INTO settings VALUES ('holdout.share', '0')")
         process.executableURL = URL(fileURLWithPath: etalageBinary)
         process.arguments = ["serve", "--port", String(port), "--db", directory + "/etalage.sqlite",
                              "--fixtures", repositoryRoot + "/Fixtures", "--templates", repositoryRoot + "/Templates",
