@@ -7,7 +7,7 @@ import Glibc
 
 /// The endpoints requests are counted and logged under. A label, never the path: a path can carry anything.
 enum Endpoint: Int, CaseIterable, Sendable {
-    case decisions, events, healthz, readyz, metrics, openapi, admin, notFound
+    case decisions, events, healthz, readyz, metrics, openapi, admin, assets, notFound
 
     init(path: String) {
         switch path {
@@ -18,6 +18,8 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case "/metrics": self = .metrics
         case "/openapi.json": self = .openapi
         case _ where path.hasPrefix("/v1/admin/"): self = .admin
+        case "/etalage.js", "/admin", "/demo": self = .assets
+        case _ where path.hasPrefix("/admin/") || path.hasPrefix("/demo/"): self = .assets
         default: self = .notFound
         }
     }
@@ -31,6 +33,7 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case .metrics: "metrics"
         case .openapi: "openapi"
         case .admin: "admin"
+        case .assets: "assets"
         case .notFound: "not_found"
         }
     }
@@ -50,7 +53,7 @@ final class AtomicCounter: Sendable {
 /// fixed slot in a preallocated matrix of atomics, so recording a request takes no lock and allocates nothing.
 final class ServerMetrics: Sendable {
     /// The statuses counted by code; any other lands in "other".
-    static let statuses = [200, 202, 204, 400, 401, 403, 404, 405, 413, 500, 503]
+    static let statuses = [200, 201, 202, 204, 301, 304, 400, 401, 403, 404, 405, 409, 413, 422, 500, 503]
     /// Histogram upper bounds: the label text and the bound in nanoseconds.
     static let buckets: [(label: String, nanos: UInt64)] = [
         ("0.0001", 100_000), ("0.00025", 250_000), ("0.0005", 500_000), ("0.001", 1_000_000),
@@ -78,20 +81,26 @@ final class ServerMetrics: Sendable {
         refused = (0..<Self.refusals.count + 1).map { _ in AtomicCounter() }
     }
 
+    /// The index of `status` in `statuses` (a switch: this runs per request); `statuses.count` for any other.
     static func statusSlot(_ status: Int) -> Int {
         switch status {
         case 200: 0
-        case 202: 1
-        case 204: 2
-        case 400: 3
-        case 401: 4
-        case 403: 5
-        case 404: 6
-        case 405: 7
-        case 413: 8
-        case 500: 9
-        case 503: 10
-        default: 11
+        case 201: 1
+        case 202: 2
+        case 204: 3
+        case 301: 4
+        case 304: 5
+        case 400: 6
+        case 401: 7
+        case 403: 8
+        case 404: 9
+        case 405: 10
+        case 409: 11
+        case 413: 12
+        case 422: 13
+        case 500: 14
+        case 503: 15
+        default: 16
         }
     }
 

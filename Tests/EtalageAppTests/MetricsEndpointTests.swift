@@ -1,4 +1,4 @@
-import EtalageApp
+@testable import EtalageApp
 import EtalageCore
 import Foundation
 import XCTest
@@ -71,6 +71,13 @@ final class MetricsEndpointTests: XCTestCase {
         return (response, Self.parse(response.text))
     }
 
+    func testEveryCountedStatusHasItsOwnSlotAndOthersShareOne() {
+        for (index, status) in ServerMetrics.statuses.enumerated() {
+            XCTAssertEqual(ServerMetrics.statusSlot(status), index, "\(status)")
+        }
+        XCTAssertEqual(ServerMetrics.statusSlot(418), ServerMetrics.statuses.count)
+    }
+
     func testCountsRequestsByEndpointAndStatusInValidExpositionFormat() throws {
         for _ in 0..<3 {
             XCTAssertEqual(try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"v-1"}"#).status, 200)
@@ -78,6 +85,9 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertEqual(try HTTPTestClient.post(port: server.port, body: "{").status, 400)
         XCTAssertEqual(try HTTPTestClient.send(port: server.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 200)
         XCTAssertEqual(try HTTPTestClient.send(port: server.port, "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 404)
+        XCTAssertEqual(try HTTPTestClient.send(port: server.port, "GET /etalage.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 200)
+        XCTAssertEqual(try HTTPTestClient.send(port: server.port, "GET /demo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 200)
+        XCTAssertEqual(try HTTPTestClient.send(port: server.port, "GET /admin/nothing.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 404)
         let events = try HTTPTestClient.post(port: server.port, path: "/v1/events",
                                              body: #"[{"type":"click","decisionId":"d-1","visitorId":"v-1"}]"#)
         XCTAssertEqual(events.status, 202, events.text)
@@ -88,6 +98,8 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertEqual(Self.value(samples, "etalage_requests_total", ["endpoint": "decisions", "status": "400"]), 1)
         XCTAssertEqual(Self.value(samples, "etalage_requests_total", ["endpoint": "healthz", "status": "200"]), 1)
         XCTAssertEqual(Self.value(samples, "etalage_requests_total", ["endpoint": "not_found", "status": "404"]), 1)
+        XCTAssertEqual(Self.value(samples, "etalage_requests_total", ["endpoint": "assets", "status": "200"]), 2)
+        XCTAssertEqual(Self.value(samples, "etalage_requests_total", ["endpoint": "assets", "status": "404"]), 1)
         XCTAssertEqual(Self.value(samples, "etalage_requests_total", ["endpoint": "events", "status": "202"]), 1)
 
         // Histograms: buckets cumulative, +Inf equal to the count, for every endpoint.
