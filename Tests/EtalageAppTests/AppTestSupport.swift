@@ -142,3 +142,40 @@ func runEtalage(_ arguments: [String], environment: [String: String] = [:]) thro
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
+
+/// Starts `etalage serve` on a free loopback port with `arguments` added, and waits until `/healthz` answers.
+/// The port is found by binding port 0 and closing it, so another process could take it first: fine for tests.
+func startEtalageServe(database: String, arguments: [String] = [], output: FileHandle = .nullDevice) throws -> (Process, Int) {
+    let probe = try SilentListener()
+    let port = probe.port
+    probe.close()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: etalageBinary)
+    process.arguments = ["serve", "--port", String(port), "--db", database,
+                         "--fixtures", repositoryRoot + "/Fixtures", "--templates", repositoryRoot + "/Templates"] + arguments
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let deadline = Date().addingTimeInterval(20)
+    while Date() < deadline {
+        if (try? HTTPTestClient.send(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status) == 200 {
+            return (process, port)
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    process.terminate()
+    process.waitUntilExit()
+    throw TestError("etalage serve did not answer within 20 s")
+}
+
+/// The admin API's operations (path → methods) the OpenAPI document must list.
+let adminOperations: [String: [String]] = [
+    "/v1/admin/templates": ["get"], "/v1/admin/templates/{slot}/{id}/{locale}": ["get", "put", "delete"],
+    "/v1/admin/rules": ["get"], "/v1/admin/rules/{id}": ["get", "put", "delete"],
+    "/v1/admin/segments": ["get"], "/v1/admin/segments/{id}": ["get", "put", "delete"],
+    "/v1/admin/experiments": ["get"], "/v1/admin/experiments/{key}": ["get", "put", "delete"],
+    "/v1/admin/experiments/{key}/results": ["get"], "/v1/admin/changes": ["get", "delete"],
+    "/v1/admin/releases": ["get", "post"], "/v1/admin/releases/{id}": ["get", "delete"],
+    "/v1/admin/releases/rollback": ["post"], "/v1/admin/releases/diff": ["get"], "/v1/admin/preview": ["post"],
+    "/v1/admin/reach": ["get"],
+]

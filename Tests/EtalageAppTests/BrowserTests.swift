@@ -512,37 +512,26 @@ final class SilentListener {
 /// `etalage serve` as its own process on a free port and a fresh database from the fixtures, as an operator runs it.
 final class BrowserTestServer {
     let directory: String
-    let process = Process()
+    let process: Process
     let port: Int
     var database: String { directory + "/etalage.sqlite" }
 
     init(adminToken: String) throws {
-        directory = NSTemporaryDirectory() + "etalage-browser-\(UUID().uuidString)"
+        let directory = NSTemporaryDirectory() + "etalage-browser-\(UUID().uuidString)"
+        self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let probe = try SilentListener()
-        port = probe.port
-        probe.close()
-        // These pages show personalized content: no random visitor id may land in the 5% global holdout, which
-        // answers with the defaults (the holdout itself is tested in HoldoutAndExperimentTests).
-        _ = try DefaultDatabase.createIfMissing(at: database, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: CalendarDay(epochSeconds: Date().timeIntervalSince1970))
-        try SQLiteConnection(path: database, mode: .readWrite).execute("INSERT OR REPLACE INTO settings VALUES ('holdout.share', '0')")
-        process.executableURL = URL(fileURLWithPath: etalageBinary)
-        process.arguments = ["serve", "--port", String(port), "--db", directory + "/etalage.sqlite",
-                             "--fixtures", repositoryRoot + "/Fixtures", "--templates", repositoryRoot + "/Templates",
-                             "--admin-token", adminToken, "--access-log", "off"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if (try? HTTPTestClient.send(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status) == 200 {
-                return
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        do {
+            // These pages show personalized content: no random visitor id may land in the 5% global holdout, which
+            // answers with the defaults (the holdout itself is tested in HoldoutAndExperimentTests).
+            let database = directory + "/etalage.sqlite"
+            _ = try DefaultDatabase.createIfMissing(at: database, fixtures: repositoryRoot + "/Fixtures", templates: repositoryRoot + "/Templates",
+                                                    today: CalendarDay(epochSeconds: Date().timeIntervalSince1970))
+            try SQLiteConnection(path: database, mode: .readWrite).execute("INSERT OR REPLACE INTO settings VALUES ('holdout.share', '0')")
+            (process, port) = try startEtalageServe(database: database, arguments: ["--admin-token", adminToken, "--access-log", "off"])
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
         }
-        stop()
-        throw TestError("etalage serve did not answer within 20 s")
     }
 
     func stop() {

@@ -25,16 +25,8 @@ final class OpenAPIEndpointTests: XCTestCase {
         let expected: [String: [String]] = [
             "/v1/decisions": ["post"], "/v1/events": ["post"], "/healthz": ["get", "head"], "/readyz": ["get", "head"],
             "/metrics": ["get", "head"], "/openapi.json": ["get", "head"], "/v1/admin/members/{id}": ["get", "delete"],
-            "/v1/admin/templates": ["get"], "/v1/admin/templates/{slot}/{id}/{locale}": ["get", "put", "delete"],
-            "/v1/admin/rules": ["get"], "/v1/admin/rules/{id}": ["get", "put", "delete"],
-            "/v1/admin/segments": ["get"], "/v1/admin/segments/{id}": ["get", "put", "delete"],
-            "/v1/admin/experiments": ["get"], "/v1/admin/experiments/{key}": ["get", "put", "delete"],
-            "/v1/admin/experiments/{key}/results": ["get"], "/v1/admin/changes": ["get", "delete"],
-            "/v1/admin/releases": ["get", "post"], "/v1/admin/releases/{id}": ["get", "delete"],
-            "/v1/admin/releases/rollback": ["post"], "/v1/admin/releases/diff": ["get"],
-            "/v1/admin/preview": ["post"], "/v1/admin/reach": ["get"],
         ]
-        XCTAssertEqual(Set(paths.keys), Set(expected.keys))
+        XCTAssertEqual(Set(paths.keys), Set(expected.keys).union(adminOperations.keys))
         for (path, methods) in expected {
             for method in methods {
                 let operation = try XCTUnwrap(paths[path]?[method]?.objectValue, "\(method) \(path)")

@@ -21,31 +21,7 @@ final class ServerProcessTests: XCTestCase {
 
     /// Starts `etalage serve` on a free port and waits until it answers.
     func startServer() throws -> (Process, Int) {
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        close(probe)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", String(port), "--db", directory + "/etalage.sqlite",
-                             "--fixtures", repositoryRoot + "/Fixtures", "--templates", repositoryRoot + "/Templates"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if (try? HTTPTestClient.send(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status) == 200 {
-                return (process, port)
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        process.terminate()
-        throw TestError("etalage serve did not answer within 20 s")
+        try startEtalageServe(database: directory + "/etalage.sqlite")
     }
 
     static func batch(_ n: Int, tag: String) -> String {

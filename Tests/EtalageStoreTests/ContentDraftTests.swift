@@ -12,8 +12,7 @@ final class ContentDraftTests: XCTestCase {
     override func setUpWithError() throws {
         dir = temporaryDirectory()
         let path = dir + "/etalage.sqlite"
-        try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: fixtureAnchor)
+        try fixtureDatabase(at: path)
         db = try SQLiteConnection(path: path, mode: .readWrite)
     }
 

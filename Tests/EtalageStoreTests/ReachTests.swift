@@ -11,8 +11,7 @@ final class ReachTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = temporaryDirectory()
-        try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: fixtureAnchor)
+        try fixtureDatabase(at: path)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }

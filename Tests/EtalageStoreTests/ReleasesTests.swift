@@ -13,8 +13,7 @@ final class ReleasesTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = temporaryDirectory()
-        try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: fixtureAnchor)
+        try fixtureDatabase(at: path)
         db = try SQLiteConnection(path: path, mode: .readWrite)
     }
 

@@ -8,10 +8,8 @@ final class SnapshotBuilderTests: XCTestCase {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/etalage.sqlite"
-        XCTAssertTrue(try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                                          templates: repositoryRoot + "/Templates", today: fixtureAnchor))
-        XCTAssertFalse(try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                                           templates: repositoryRoot + "/Templates", today: fixtureAnchor))
+        XCTAssertTrue(try fixtureDatabase(at: path))
+        XCTAssertFalse(try fixtureDatabase(at: path))
         let db = try SQLiteConnection(path: path, mode: .readOnly)
         let result = try SnapshotBuilder().build(from: db, now: noon(fixtureAnchor))
         XCTAssertEqual(result.warnings.map(\.message), [])
@@ -37,8 +35,7 @@ final class SnapshotBuilderTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let later = fixtureAnchor + 400
         let path = dir + "/later.sqlite"
-        try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: later)
+        try fixtureDatabase(at: path, today: later)
         let snapshot = try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: noon(later)).snapshot
         // Emma joined ten days before the anchor, so ten days before any creation day.
         XCTAssertEqual(snapshot.members["M000001"]?.lifecycle, .newMember)

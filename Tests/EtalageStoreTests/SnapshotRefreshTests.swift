@@ -9,8 +9,7 @@ final class SnapshotRefreshTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = temporaryDirectory()
-        try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: fixtureAnchor)
+        try fixtureDatabase(at: path)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
@@ -153,8 +152,7 @@ final class RFMTests: XCTestCase {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/e.sqlite"
-        try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
-                                            templates: repositoryRoot + "/Templates", today: fixtureAnchor)
+        try fixtureDatabase(at: path)
         let snapshot = try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: noon(fixtureAnchor)).snapshot
         // Sanne: 12 orders, the most recent 5 days ago, the highest spend: a champion.
         XCTAssertEqual(snapshot.members["M000042"]?.rfm?.segment, "champions")

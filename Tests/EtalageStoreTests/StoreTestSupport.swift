@@ -23,5 +23,12 @@ func emptyDatabase(_ dir: String) throws -> SQLiteConnection {
     return db
 }
 
+/// The default database (Fixtures/ and Templates/ of this checkout) at `path`, its dates anchored on `today`.
+@discardableResult
+func fixtureDatabase(at path: String, today: CalendarDay = fixtureAnchor) throws -> Bool {
+    try DefaultDatabase.createIfMissing(at: path, fixtures: repositoryRoot + "/Fixtures",
+                                        templates: repositoryRoot + "/Templates", today: today)
+}
+
 /// Noon on `day`, in seconds since the epoch.
 func noon(_ day: CalendarDay) -> Double { Double(day.daysSinceEpoch) * 86_400 + 43_200 }
