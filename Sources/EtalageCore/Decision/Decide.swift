@@ -93,7 +93,7 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
         render(plan.picks[slot], slot: slot, languageIndex: plan.languageIndex, variables: variables, snapshot: snapshot)
     }
     return Decision(decisionId: decisionId, variant: plan.picks[.variant]?.template.id ?? Snapshot.defaultTemplateId,
-                    greeting: fill(.greeting), banner: fill(.banner), cta: fill(.cta), segments: plan.segments,
+                    greeting: fill(.greeting), banner: fill(.banner), cta: fill(.cta), segments: plan.segments.strings(),
                     reasons: plan.reasons.map(\.text), asOf: snapshot.asOfText, language: plan.language, trace: traces,
                     experiments: plan.assignments, holdout: plan.holdout, holdoutMeasured: plan.holdout || plan.measured)
 }
@@ -139,7 +139,7 @@ struct DecisionPlan {
     var profile: MemberProfile?
     var memberKnown: Bool
     var browsingAllowed: Bool
-    var segments: [String]
+    var segments: DecisionSegments
     var reasons: [Reason]
     /// The name of the referral campaign, when it is a known one.
     var campaignName: String?
@@ -151,21 +151,27 @@ struct DecisionPlan {
     var picks: SlotPicks
     var assignments: [ExperimentAssignment]
 
+    /// The segments of a visitor who is not a known, consenting member.
+    static let prospect = [Lifecycle.prospect.rawValue]
+    static let prospectKeys = prospect.map(SegmentKey.init)
+
     init(_ context: DecisionContext, snapshot: Snapshot, now: Double, traces: inout [SlotTrace]?) {
         // Built in locals and stored once at the end: passing a stored property of `self` to a call while another
         // is being assigned makes the compiler copy it (the profile, with every string in it) for each call.
         var reasons: [Reason] = []
         reasons.reserveCapacity(8)
         var profile: MemberProfile?
+        var profileKeys: [SegmentKey]?
         var memberKnown = false
         // Who is this? Member data is used only with the member's consent, and never against the page's "no".
         if let memberId = context.memberId {
-            if let member = snapshot.members[memberId] {
+            if let (member, keys) = snapshot.members.lookup(memberId) {
                 memberKnown = true
                 if !member.record.consentPersonalization || context.consentPersonalization == false {
                     reasons.append(.fixed("no consent for personalization, so general content"))
                 } else {
                     profile = member
+                    profileKeys = keys
                 }
             } else {
                 reasons.append(.fixed("member not recognised, so general content"))
@@ -175,14 +181,16 @@ struct DecisionPlan {
         // or for a consenting member when the page does not say otherwise.
         let browsingAllowed = context.consentPersonalization == true || (profile != nil && context.consentPersonalization == nil)
 
-        var segments: [String]
+        // `snapshot.segments.…` each time: a local copy of the catalogue would retain every array in it.
+        var segments: DecisionSegments
+        let room = 1 + (browsingAllowed ? context.categories.count : 0) + snapshot.segments.requestIds.count
         if let profile {
-            segments = profile.segments
-            segments.reserveCapacity(profile.segments.count + 4 + context.categories.count)
+            segments = DecisionSegments(base: profile.segments, baseKeys: profileKeys, categories: context.categories,
+                                        requestIds: snapshot.segments.requestIds, capacity: room)
             Explain.member(profile, into: &reasons)
         } else {
-            segments = [Lifecycle.prospect.rawValue]
-            segments.reserveCapacity(4 + context.categories.count)
+            segments = DecisionSegments(base: DecisionPlan.prospect, baseKeys: DecisionPlan.prospectKeys,
+                                        categories: context.categories, requestIds: snapshot.segments.requestIds, capacity: room)
             if context.memberUnverified {
                 reasons.append(.fixed("member not verified, so general content"))
             } else if context.memberId == nil {
@@ -192,18 +200,17 @@ struct DecisionPlan {
         var campaignName: String?
         if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
             campaignName = name
-            segments.append("campaign:" + campaign)
+            segments.addCampaign(campaign)
             reasons.append(.campaign(name))
         }
         if browsingAllowed {
-            for category in context.categories {
-                let segment = "interest:" + category
-                if !segments.contains(segment) { segments.append(segment) }
-            }
+            for i in context.categories.indices { segments.addInterest(i) }
             if let first = context.categories.first { reasons.append(.viewed(first)) }
         }
         if snapshot.segments.hasRequestConditions,
-           snapshot.segments.appendRequestSegments(context, browsingAllowed: browsingAllowed, to: &segments) {
+           snapshot.segments.matchRequestSegments(context, browsingAllowed: browsingAllowed, {
+               segments.addRequest($0, key: snapshot.segments.requestKeys[$0])
+           }) {
             reasons.append(.cart(context.cartItems))
         }
 
@@ -243,10 +250,7 @@ struct DecisionPlan {
                 assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
             }
             // Every rule of every slot is matched against the segments: as keys, not strings.
-            var keys: [SegmentKey] = []
-            keys.reserveCapacity(segments.count)
-            for segment in segments { keys.append(SegmentKey(segment)) }
-            keys.withUnsafeBufferPointer { keys in
+            segments.keys.withUnsafeBufferPointer { keys in
                 for slot in Slot.allCases {
                     if decided & (1 << slot.index) != 0 {
                         traces?.append(SlotTrace(slot: slot, steps: [], templateId: picks[slot]?.template.id ?? "", ruleId: nil))
@@ -299,9 +303,9 @@ struct DecisionPlan {
 struct RuleAttributes {
     private var built: JSON?
 
-    mutating func get(_ segments: [String], _ profile: MemberProfile?, _ context: DecisionContext, _ browsingAllowed: Bool) -> JSON {
+    mutating func get(_ segments: DecisionSegments, _ profile: MemberProfile?, _ context: DecisionContext, _ browsingAllowed: Bool) -> JSON {
         if let built { return built }
-        let json = RuleInput.attributes(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
+        let json = RuleInput.attributes(segments: segments.strings(), profile: profile, context: context, browsingAllowed: browsingAllowed)
         built = json
         return json
     }
@@ -372,7 +376,7 @@ enum RuleOutcome {
 /// The first rule (highest priority) that is active, matches, and whose template exists wins; without one, the
 /// slot's default template. With a trace, every rule considered is recorded with its outcome. `keys[i]` is the
 /// `SegmentKey` of `segments[i]`.
-func choose(_ slot: Slot, segments: [String], keys: UnsafeBufferPointer<SegmentKey>, profile: MemberProfile?,
+func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<SegmentKey>, profile: MemberProfile?,
             context: DecisionContext, browsingAllowed: Bool,
             attributes: inout RuleAttributes, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
             trace: inout [SlotTrace]?) -> Pick? {

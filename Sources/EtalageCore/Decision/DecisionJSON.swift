@@ -39,10 +39,7 @@ public enum DecisionJSON {
         out.append(static: #","cta":"#)
         slots.write(plan.picks.cta, slot: .cta, into: &out)
         out.append(static: #","segments":["#)
-        for (i, segment) in plan.segments.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.appendQuoted(segment, to: &out)
-        }
+        plan.segments.write(into: &out)
         out.append(static: #"],"reasons":["#)
         for (i, reason) in plan.reasons.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }

@@ -195,6 +195,8 @@ final class MemberRows: Sendable {
     let before: ContiguousArray<UInt32>
     let strings: [String]
     let lists: [[String]]
+    /// The `SegmentKey`s of each list, so a decision matches a member's segments without hashing them.
+    let listKeys: [[SegmentKey]]
     /// Members whose profile a row cannot hold exactly, kept whole.
     let wide: [MemberKey: MemberProfile]
     /// The day (since the epoch) the rows' day counts are relative to.
@@ -231,6 +233,7 @@ final class MemberRows: Sendable {
         self.before = before
         self.strings = strings.strings
         self.lists = strings.lists
+        listKeys = strings.lists.map { $0.map(SegmentKey.init) }
         self.wide = wide
         self.today = today
     }

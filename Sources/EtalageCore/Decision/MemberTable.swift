@@ -33,6 +33,13 @@ public struct MemberTable: Sendable {
         return base[id]
     }
 
+    /// The member `id` with the keys of its segments when the table has them precomputed (a row of the base).
+    func lookup(_ id: String) -> (MemberProfile, [SegmentKey]?)? {
+        if !overlay.isEmpty, let changed = overlay[MemberKey(id)] { return changed.map { ($0, nil) } }
+        if let i = base.index(of: id) { return (base.profile(at: i), base.listKeys[Int(base.rows[i].segments)]) }
+        return base.wide.isEmpty ? nil : base.wide[MemberKey(id)].map { ($0, nil) }
+    }
+
     /// Whether `id` is a current member, without materializing the profile.
     public func contains(_ id: String) -> Bool {
         if !overlay.isEmpty, let changed = overlay[MemberKey(id)] { return changed != nil }

@@ -54,6 +54,9 @@ public struct SegmentCatalog: Sendable {
     let requestGroups: [Int]
     /// The index in `request` of `cart-abandoner`, whose match the reasons mention; -1 when absent.
     let cartAbandonerIndex: Int
+    /// The ids of `request`, and their keys: a decision keeps its request segments as indices into these.
+    let requestIds: [String]
+    let requestKeys: [SegmentKey]
 
     /// Compiles every condition strictly; the first bad definition throws, naming the segment.
     public init(_ definitions: [SegmentDefinition]) throws(SegmentError) {
@@ -78,6 +81,8 @@ public struct SegmentCatalog: Sendable {
         self.request = request
         hasRequestConditions = request.contains { $0.condition != nil }
         (requestGroups, cartAbandonerIndex) = Self.requestIndex(request)
+        requestIds = request.map(\.id)
+        requestKeys = requestIds.map(SegmentKey.init)
     }
 
     /// The member-scope segments `attributes` fall into: in an exclusive group only the first match.
@@ -99,10 +104,17 @@ public struct SegmentCatalog: Sendable {
     }
 
     /// Appends the request-scope segments `context` falls into (in an exclusive group only the first match), as
-    /// `requestSegments(_:browsingAllowed:)` finds them; returns whether `cart-abandoner` is among them. The
-    /// context is borrowed, not copied, and `attribute(at:)` builds only the value a path reaches.
+    /// `requestSegments(_:browsingAllowed:)` finds them; returns whether `cart-abandoner` is among them.
     @discardableResult
     func appendRequestSegments(_ context: borrowing DecisionContext, browsingAllowed: Bool, to segments: inout [String]) -> Bool {
+        matchRequestSegments(context, browsingAllowed: browsingAllowed) { segments.append(requestIds[$0]) }
+    }
+
+    /// Calls `found` with the index (into `requestIds`) of each request-scope segment `context` falls into, in
+    /// order; in an exclusive group only the first match. Returns whether `cart-abandoner` is among them. The
+    /// context is borrowed, not copied, and `attribute(at:)` builds only the value a path reaches.
+    @inline(__always)
+    func matchRequestSegments(_ context: borrowing DecisionContext, browsingAllowed: Bool, _ found: (Int) -> Void) -> Bool {
         let reader = DecisionContext.AttributeReader(browsingAllowed: browsingAllowed)
         var cart = false
         // Groups already matched, by number: bits for the first 64, a list (allocated only if ever used) beyond.
@@ -113,7 +125,7 @@ public struct SegmentCatalog: Sendable {
             let group = requestGroups[i]
             if group >= 0 && (group < 64 ? doneGroups & (1 << UInt64(group)) != 0 : doneBeyond.contains(group)) { continue }
             if condition.root.evaluate(.raw([:]), reader, context) {
-                segments.append(request[i].id)
+                found(i)
                 if i == cartAbandonerIndex { cart = true }
                 if group >= 64 { doneBeyond.append(group) } else if group >= 0 { doneGroups |= 1 << UInt64(group) }
             }
@@ -161,6 +173,8 @@ extension SegmentCatalog {
         hasRequestConditions = false
         requestGroups = []
         cartAbandonerIndex = -1
+        requestIds = []
+        requestKeys = []
     }
 
     /// `requestGroups` and `cartAbandonerIndex` for `request`.

@@ -3,7 +3,7 @@
 ///
 /// The first 16 UTF-8 bytes (zero-padded), the length, and an FNV-1a hash of all the bytes. Ids of up to 16 bytes
 /// have the same bytes exactly when their keys are equal; longer ones whose keys are equal are confirmed on the bytes.
-struct SegmentKey: Equatable {
+struct SegmentKey: Equatable, Sendable {
     let count: Int
     let head0: UInt64
     let head1: UInt64
@@ -14,21 +14,55 @@ struct SegmentKey: Equatable {
     let ascii: Bool
 
     init(_ id: String) {
-        var copy = id
-        (count, head0, head1, hash, ascii) = copy.withUTF8 { bytes in
-            var head0: UInt64 = 0, head1: UInt64 = 0
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            var high: UInt8 = 0
-            for (i, byte) in bytes.enumerated() {
+        var builder = Builder()
+        builder.add(id)
+        self = builder.key
+    }
+
+    /// The key of `prefix + value` (a family member such as `interest:running-shoes`), without building the string.
+    init(prefix: StaticString, _ value: String) {
+        var builder = Builder()
+        builder.add(UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        builder.add(value)
+        self = builder.key
+    }
+
+    private init(count: Int, head0: UInt64, head1: UInt64, hash: UInt64, ascii: Bool) {
+        self.count = count
+        self.head0 = head0
+        self.head1 = head1
+        self.hash = hash
+        self.ascii = ascii
+    }
+
+    /// Takes an id's bytes in one or more pieces.
+    private struct Builder {
+        var count = 0
+        var head0: UInt64 = 0, head1: UInt64 = 0
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var high: UInt8 = 0
+
+        var key: SegmentKey { SegmentKey(count: count, head0: head0, head1: head1, hash: hash, ascii: high < 0x80) }
+
+        mutating func add(_ text: String) {
+            let done: Void? = text.utf8.withContiguousStorageIfAvailable { add($0) }
+            if done == nil {
+                var copy = text
+                copy.withUTF8 { add($0) }
+            }
+        }
+
+        mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+            for byte in bytes {
                 high |= byte
-                if i < 8 {
-                    head0 |= UInt64(byte) << (8 * UInt64(i))
-                } else if i < 16 {
-                    head1 |= UInt64(byte) << (8 * UInt64(i - 8))
+                if count < 8 {
+                    head0 |= UInt64(byte) << (8 * UInt64(count))
+                } else if count < 16 {
+                    head1 |= UInt64(byte) << (8 * UInt64(count - 8))
                 }
                 hash = (hash ^ UInt64(byte)) &* 0x0100_0000_01B3
+                count += 1
             }
-            return (bytes.count, head0, head1, hash, high < 0x80)
         }
     }
 
@@ -71,28 +105,44 @@ enum SegmentRequirement {
     /// was made from): the same answer as `rule.matchesSegment(in: segments)`, which compares strings with `==` for
     /// an id and UTF-8 bytes for a family prefix.
     @inline(__always)
-    func isMet(by keys: UnsafeBufferPointer<SegmentKey>, _ segments: [String], rule: Rule) -> Bool {
+    func isMet<Texts: SegmentTexts>(by keys: UnsafeBufferPointer<SegmentKey>, _ segments: Texts, rule: Rule) -> Bool {
         switch self {
         case .none:
             return true
         case .exact(let key):
-            guard key.ascii else { return rule.matchesSegment(in: segments) }
+            guard key.ascii else { return rule.matchesSegment(in: segments.strings()) }
             for i in keys.indices {
                 let other = keys[i]
                 if other.ascii {
                     // Both ASCII: equal strings are equal bytes.
-                    if other == key && (key.isComplete || segments[i].utf8.elementsEqual((rule.segment ?? "").utf8)) {
+                    if other == key && (key.isComplete || segments.bytes(at: i, equal: rule.segment ?? "")) {
                         return true
                     }
-                } else if segments[i] == rule.segment {
+                } else if segments.text(at: i) == rule.segment {
                     return true
                 }
             }
             return false
         case .family(let prefix):
-            guard prefix.isComplete else { return rule.matchesSegment(in: segments) }
+            guard prefix.isComplete else { return rule.matchesSegment(in: segments.strings()) }
             for key in keys where key.extends(prefix) { return true }
             return false
         }
     }
+}
+
+/// A decision's segment ids, however they are held: a list of strings, or their parts (`DecisionSegments`).
+protocol SegmentTexts {
+    /// Segment `i` as a string.
+    func text(at i: Int) -> String
+    /// Whether segment `i` has the UTF-8 bytes of `other`.
+    func bytes(at i: Int, equal other: String) -> Bool
+    /// Every segment, as strings.
+    func strings() -> [String]
+}
+
+extension Array: SegmentTexts where Element == String {
+    func text(at i: Int) -> String { self[i] }
+    func bytes(at i: Int, equal other: String) -> Bool { self[i].utf8.elementsEqual(other.utf8) }
+    func strings() -> [String] { self }
 }

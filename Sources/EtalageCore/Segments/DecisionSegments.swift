@@ -1,0 +1,122 @@
+/// A decision's segments, kept as their parts until the response is written: the member's list (shared with the
+/// member table, not copied), the campaign and browsed categories (without building `campaign:…` and `interest:…`
+/// strings), and request segments as indices into the catalogue. Each has its `SegmentKey`, so rules match without
+/// string work; `strings()` builds the ids only for what needs them as strings (conditions, previews, traces).
+struct DecisionSegments: SegmentTexts {
+    /// Where segment `i` comes from.
+    enum Source {
+        case base(Int)
+        case campaign
+        case interest(Int)
+        case request(Int)
+    }
+
+    /// The member's segments, or `prospect`.
+    let base: [String]
+    /// The referral campaign, when it is a known one: the segment `campaign:<id>`.
+    private(set) var campaign: String?
+    /// The context's browsed categories: `interest(i)` is `interest:<categories[i]>`.
+    let categories: [String]
+    /// The catalogue's request-segment ids.
+    let requestIds: [String]
+    /// In order, with `keys[i]` the key of segment `i`.
+    private(set) var sources: [Source] = []
+    private(set) var keys: [SegmentKey] = []
+
+    /// `base` with `baseKeys` (the key of each, or nil to compute them here).
+    init(base: [String], baseKeys: [SegmentKey]?, categories: [String], requestIds: [String], capacity: Int) {
+        self.base = base
+        self.categories = categories
+        self.requestIds = requestIds
+        sources.reserveCapacity(base.count + capacity)
+        keys.reserveCapacity(base.count + capacity)
+        for i in base.indices { sources.append(.base(i)) }
+        if let baseKeys, baseKeys.count == base.count {
+            keys.append(contentsOf: baseKeys)
+        } else {
+            for segment in base { keys.append(SegmentKey(segment)) }
+        }
+    }
+
+    var count: Int { sources.count }
+
+    mutating func addCampaign(_ id: String) {
+        campaign = id
+        sources.append(.campaign)
+        keys.append(SegmentKey(prefix: "campaign:", id))
+    }
+
+    /// Adds `interest:<categories[i]>` unless the decision already has that segment (compared as strings, as
+    /// `[String].contains` does: bytes for ASCII, canonical equivalence otherwise).
+    mutating func addInterest(_ i: Int) {
+        let key = SegmentKey(prefix: "interest:", categories[i])
+        for j in keys.indices {
+            let other = keys[j]
+            if key.ascii && other.ascii {
+                if other == key && (key.isComplete || bytes(at: j, equal: "interest:" + categories[i])) { return }
+            } else if text(at: j) == "interest:" + categories[i] {
+                return
+            }
+        }
+        sources.append(.interest(i))
+        keys.append(key)
+    }
+
+    mutating func addRequest(_ i: Int, key: SegmentKey) {
+        sources.append(.request(i))
+        keys.append(key)
+    }
+
+    func text(at i: Int) -> String {
+        switch sources[i] {
+        case .base(let k): base[k]
+        case .campaign: "campaign:" + (campaign ?? "")
+        case .interest(let k): "interest:" + categories[k]
+        case .request(let k): requestIds[k]
+        }
+    }
+
+    func bytes(at i: Int, equal other: String) -> Bool {
+        switch sources[i] {
+        case .base(let k): base[k].utf8.elementsEqual(other.utf8)
+        case .campaign: Self.bytes(of: "campaign:", campaign ?? "", equal: other)
+        case .interest(let k): Self.bytes(of: "interest:", categories[k], equal: other)
+        case .request(let k): requestIds[k].utf8.elementsEqual(other.utf8)
+        }
+    }
+
+    func strings() -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(sources.count)
+        for i in sources.indices { result.append(text(at: i)) }
+        return result
+    }
+
+    /// Appends the segments as JSON strings separated by commas (no brackets).
+    func write(into out: inout [UInt8]) {
+        for i in sources.indices {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            switch sources[i] {
+            case .base(let k): JSONWriter.appendQuoted(base[k], to: &out)
+            case .campaign:
+                // The prefixes are plain ASCII: escaping the whole id is escaping its value.
+                out.append(static: #""campaign:"#)
+                JSONWriter.appendEscaped(campaign ?? "", to: &out)
+                out.append(UInt8(ascii: "\""))
+            case .interest(let k):
+                out.append(static: #""interest:"#)
+                JSONWriter.appendEscaped(categories[k], to: &out)
+                out.append(UInt8(ascii: "\""))
+            case .request(let k): JSONWriter.appendQuoted(requestIds[k], to: &out)
+            }
+        }
+    }
+
+    /// Whether `prefix + value` has the UTF-8 bytes of `other`.
+    private static func bytes(of prefix: StaticString, _ value: String, equal other: String) -> Bool {
+        let head = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        let bytes = other.utf8
+        guard bytes.count == head.count + value.utf8.count, bytes.starts(with: head) else { return false }
+        return bytes.dropFirst(head.count).elementsEqual(value.utf8)
+    }
+}
