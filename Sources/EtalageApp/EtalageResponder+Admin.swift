@@ -69,6 +69,13 @@ extension EtalageResponder {
             }
             return Self.adminJSON(200, .object([kind.plural: .array(entries)]))
 
+        case .unreachableItem(let kind, let key):
+            // A key with '/' in one of its fields: no such item can exist (see `ContentItem.keyProblem`).
+            if call.method == "PUT" {
+                throw AdminError(.invalid, "invalid_\(kind.rawValue)", "'\(key)' must not contain '/' in its id")
+            }
+            throw AdminError(.notFound, "not_found", "no \(kind.rawValue) '\(key)' in the draft")
+
         case .item(let kind, let key):
             switch call.method {
             case "PUT":
@@ -121,13 +128,15 @@ extension EtalageResponder {
                                                 "releases": .array(releases.map { $0.json(detail: false) })]))
 
         case .release(let id):
-            if call.method == "DELETE" { return Self.adminJSON(200, try Releases.cancel(db, id: id).json(detail: true)) }
+            if call.method == "DELETE" { return Self.adminJSON(200, try Releases.cancel(db, id: id).json) }
             guard let release = try Releases.release(db, id: id) else { throw AdminError(.notFound, "not_found", "no release \(id)") }
             return Self.adminJSON(200, release.json(detail: true))
 
         case .rollback:
-            let note = try AdminRequest.string(try call.optionalObject(), "note", max: 1_000)
-            return Self.adminJSON(201, try Releases.rollback(db, note: note, author: call.author, now: now).json(detail: true))
+            let body = try call.optionalObject()
+            let note = try AdminRequest.string(body, "note", max: 1_000)
+            let from = try AdminRequest.releaseId(body, "from")
+            return Self.adminJSON(201, try Releases.rollback(db, note: note, from: from, author: call.author, now: now).json(detail: true))
 
         case .diff:
             let from = try call.reference("from"), to = try call.reference("to")
@@ -291,11 +300,13 @@ final class ReachCache: Sendable {
 }
 
 /// An admin path resolved to what it names. Path segments are percent-decoded; one that decodes to contain '/'
-/// names nothing.
+/// names nothing, except in an item path, where it names an item that cannot exist (a PUT of it is invalid).
 enum AdminRoute: Sendable, Equatable {
     case member(String)
     case list(ContentKind)
     case item(ContentKind, String)
+    /// An item path whose key fields (joined by '/') have a '/' of their own, from `%2F`.
+    case unreachableItem(ContentKind, String)
     case results(String)
     case changes
     case releases
@@ -310,9 +321,16 @@ enum AdminRoute: Sendable, Equatable {
     init?(path: String) {
         guard path.hasPrefix(Self.prefix) else { return nil }
         var parts: [String] = []
+        var slashed = false
         for raw in path.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: false) {
-            guard let part = String(raw).removingPercentEncoding, !part.isEmpty, !part.contains("/") else { return nil }
+            guard let part = String(raw).removingPercentEncoding, !part.isEmpty else { return nil }
+            slashed = slashed || part.contains("/")
             parts.append(part)
+        }
+        if slashed {
+            guard let kind = parts.first.flatMap(ContentKind.init(plural:)), parts.count == kind.keyFields.count + 1 else { return nil }
+            self = .unreachableItem(kind, parts.dropFirst().joined(separator: "/"))
+            return
         }
         switch (parts.first, parts.count) {
         case ("members"?, 2): self = .member(parts[1])
@@ -345,7 +363,7 @@ enum AdminRoute: Sendable, Equatable {
         switch self {
         case .member: ["GET", "DELETE"]
         case .list, .results, .diff, .reach: ["GET"]
-        case .item: ["GET", "PUT", "DELETE"]
+        case .item, .unreachableItem: ["GET", "PUT", "DELETE"]
         case .changes, .release: ["GET", "DELETE"]
         case .releases: ["GET", "POST"]
         case .rollback, .preview: ["POST"]
@@ -408,6 +426,15 @@ struct AdminRequest: Sendable {
             throw AdminError(.badRequest, "invalid_field", "\(name) must be a release id, live or draft, not '\(text)'")
         }
         return reference
+    }
+
+    /// A release id (a whole number from 1); nil when absent or null.
+    static func releaseId(_ body: JSON, _ field: String) throws(AdminError) -> Int? {
+        guard let value = body[field], !value.isNull else { return nil }
+        guard let n = value.numberValue, n == n.rounded(), n >= 1, n <= 1e15 else {
+            throw AdminError(.badRequest, "invalid_field", "\(field) must be a release id (a whole number from 1), not \(value.description)")
+        }
+        return Int(n)
     }
 
     static func string(_ body: JSON, _ field: String, max: Int) throws(AdminError) -> String? {

@@ -1441,6 +1441,16 @@ enum AdminOpenAPI {
                                  releaseProperties(changes: count)),
         "Release": object(["id", "kind", "status", "author", "note", "createdAt", "publishAt", "publishedAt", "changes"],
                           releaseProperties(changes: array(ref("Change")))),
+        "CancelledRelease": object(["id", "kind", "status", "author", "note", "createdAt", "publishAt", "publishedAt", "changes",
+                                    "restored", "skipped"],
+                                   releaseProperties(changes: array(ref("Change"))).merging([
+                                       "restored": count,
+                                       "skipped": array(object(["kind", "key", "reason"], [
+                                           "kind": enumeration(["template", "rule", "segment", "experiment"]), "key": type("string"),
+                                           "reason": type("string"),
+                                       ])),
+                                   ]) { a, _ in a },
+                                   description: "The cancelled release; its changes went back into the draft (restored: how many), except the skipped ones"),
         "ReleaseReference": .object(["oneOf": .array([count, enumeration(["live", "draft"])])]),
         "Difference": object(["kind", "key", "change", "before", "after"], [
             "kind": enumeration(["template", "rule", "segment", "experiment"]), "key": type("string"),
@@ -1477,7 +1487,7 @@ enum AdminOpenAPI {
 
     static let responses: [String: JSON] = [
         "AdminBadRequest": errorResponse("invalid_json, invalid_body, invalid_field or missing_field: the request is malformed; the message names the field"),
-        "Conflict": errorResponse("The request conflicts with the current content: segment_in_use, template_in_use, experiment_not_draft, nothing_to_release, nothing_to_roll_back, not_scheduled, release_conflict"),
+        "Conflict": errorResponse("The request conflicts with the current content: segment_in_use, template_in_use, experiment_not_draft, nothing_to_release, nothing_to_roll_back, not_scheduled, release_conflict, live_changed"),
         "Invalid": errorResponse("The item does not pass validation: invalid_template (with line and column), unfair_content (with line and column), invalid_rule, invalid_segment, invalid_experiment, invalid_publish_at"),
     ]
 
@@ -1529,12 +1539,19 @@ enum AdminOpenAPI {
         paths["/v1/admin/releases/{id}"] = .object([
             "get": operation("getRelease", "One release with its change list", parameters: [releaseId], success: "The release",
                              schema: ref("Release")),
-            "delete": operation("cancelRelease", "Cancel a scheduled release", parameters: [releaseId], success: "The cancelled release",
-                                schema: ref("Release")),
+            "delete": operation("cancelRelease", "Cancel a scheduled release; its changes go back into the draft",
+                                description: "Each change is checked again as an edit; one is skipped when the draft has a newer change of the same item or it no longer fits.",
+                                parameters: [releaseId], success: "The cancelled release, with what went back into the draft",
+                                schema: ref("CancelledRelease")),
         ])
         paths["/v1/admin/releases/rollback"] = .object([
             "post": operation("rollback", "Restore the content of the release before the live one, as a new release",
-                              body: object([], ["note": nullable("string")]), bodyRequired: false, status: "201",
+                              description: "Experiments that have run are written stopped, never deleted, made drafts or restarted. With from, nothing happens (409 live_changed) unless that release is still the live one.",
+                              body: object([], [
+                                  "note": nullable("string"),
+                                  "from": .object(["type": .array([.string("integer"), .string("null")]), "minimum": .number(1),
+                                                   "description": .string("The live release the caller saw; 409 live_changed when another one is live by now")]),
+                              ]), bodyRequired: false, status: "201",
                               success: "The rollback release", schema: ref("Release")),
         ])
         paths["/v1/admin/releases/diff"] = .object([

@@ -1,6 +1,7 @@
 import EtalageCore
 import EtalageStore
 import Foundation
+import Synchronization
 import XCTest
 
 /// The content admin API through a running server: the draft, releases, previews and reach.
@@ -323,6 +324,106 @@ final class AdminAPITests: XCTestCase {
         let stop = try admin("PUT", "/v1/admin/experiments/banner-test", experiment.replacingOccurrences(of: "running", with: "stopped"))
         XCTAssertEqual(stop.status, 200, stop.text)
         XCTAssertEqual(stop.json?["state"]?.stringValue, "changed")
+    }
+
+    // MARK: - Rollback, cancel and ids (review of issue 7)
+
+    func testARollbackStopsAnExperimentThatHasRunAndKeepsItsKeyReserved() throws {
+        let experiment = #"{"slot":"banner","status":"running","variants":[{"key":"control","weight":0.5,"template":"default"},{"key":"b","weight":0.5,"template":"campaign"}]}"#
+        XCTAssertEqual(try admin("PUT", "/v1/admin/experiments/banner-test", experiment).status, 200)
+        XCTAssertEqual(try admin("POST", "/v1/admin/releases", #"{"note":"start the test"}"#).status, 201)
+        // Visitors get decisions; each assignment is recorded as an exposure.
+        let db = try SQLiteConnection(path: server.database, mode: .readOnly)
+        func exposures() throws -> Int { try db.scalarInt("SELECT count(*) FROM exposures WHERE experiment = 'banner-test'") ?? 0 }
+        let deadline = Date().addingTimeInterval(5)
+        var visitor = 0
+        while try exposures() == 0 && Date() < deadline {
+            visitor += 1
+            _ = try HTTPTestClient.post(port: server.port, body: #"{"visitorId":"visitor-\#(visitor)"}"#)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTAssertGreaterThan(try exposures(), 0)
+
+        let rollback = try admin("POST", "/v1/admin/releases/rollback")
+        XCTAssertEqual(rollback.status, 201, rollback.text)
+        let kept = try admin("GET", "/v1/admin/experiments/banner-test")
+        XCTAssertEqual(kept.status, 200, "not deleted: \(kept.text)")
+        XCTAssertEqual(kept.json?["status"]?.stringValue, "stopped")
+        let reused = try admin("PUT", "/v1/admin/experiments/banner-test", experiment.replacingOccurrences(of: "running", with: "draft"))
+        XCTAssertEqual(reused.status, 422, "a new test under the key would inherit the old exposures: \(reused.text)")
+        XCTAssertEqual(reused.json?["error"]?["code"]?.stringValue, "invalid_experiment")
+        XCTAssertEqual(try admin("GET", "/v1/admin/experiments/banner-test/results").status, 200)
+    }
+
+    func testTwoRollbacksFromTheSameLiveReleaseRollBackOnlyOne() throws {
+        try draftWinterGreeting()
+        XCTAssertEqual(try admin("POST", "/v1/admin/releases", #"{"note":"winter"}"#).status, 201)
+        XCTAssertEqual(try admin("PUT", "/v1/admin/templates/greeting/winter/nl", #"{"source":"text: Sneeuw, {{firstName}}!"}"#).status, 200)
+        XCTAssertEqual(try admin("POST", "/v1/admin/releases", #"{"note":"snow"}"#).status, 201)
+        XCTAssertEqual(try admin("GET", "/v1/admin/releases").json?["live"], .number(3))
+        XCTAssertEqual(try admin("POST", "/v1/admin/releases/rollback", #"{"from":"3"}"#).status, 400)
+        XCTAssertEqual(try admin("POST", "/v1/admin/releases/rollback", #"{"from":0}"#).status, 400)
+
+        // Two clicks at once, both from the page that shows release 3 live.
+        let body = #"{"from":3,"note":"undo snow"}"#
+        let request = "POST /v1/admin/releases/rollback HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer \(Self.token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        let port = server.port
+        let answers = Mutex<[(status: Int, text: String, code: String?)]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            guard let answer = try? HTTPTestClient.send(port: port, request) else { return }
+            answers.withLock { $0.append((answer.status, answer.text, answer.json?["error"]?["code"]?.stringValue)) }
+        }
+        let both = answers.withLock { $0 }
+        XCTAssertEqual(both.map(\.status).sorted(), [201, 409], both.map(\.text).joined(separator: "\n"))
+        XCTAssertEqual(both.first { $0.status == 409 }?.code, "live_changed")
+        let releases = try XCTUnwrap(try admin("GET", "/v1/admin/releases").json)
+        XCTAssertEqual(releases["releases"]?.arrayValue?.count, 4, "one rollback recorded")
+        XCTAssertEqual(releases["live"], .number(4))
+        XCTAssertEqual(greeting(try waitForDecision { self.greeting($0) == "Fijne winter, Sanne!" }), "Fijne winter, Sanne!",
+                       "back to release 2, not to the baseline")
+        XCTAssertEqual(try admin("POST", "/v1/admin/releases/rollback", #"{"from":4}"#).status, 201, "from the live one it works")
+    }
+
+    func testCancellingAScheduledReleaseGivesItsChangesBackToTheDraft() throws {
+        try draftWinterGreeting()
+        let later = Timestamp.format(Date().timeIntervalSince1970 + 3_600, fractional: true)
+        let scheduled = try XCTUnwrap(try admin("POST", "/v1/admin/releases", #"{"publishAt":"\#(later)"}"#).json)
+        let id = Int(try XCTUnwrap(scheduled["id"]?.numberValue))
+        XCTAssertEqual(try admin("GET", "/v1/admin/changes").json?["changes"]?.arrayValue?.count, 0)
+        XCTAssertEqual(try admin("PUT", "/v1/admin/templates/greeting/winter/nl", #"{"source":"text: Sneeuw!"}"#,
+                                 headers: ["X-Etalage-Author: Ruben"]).status, 200)
+
+        let cancelled = try admin("DELETE", "/v1/admin/releases/\(id)")
+        XCTAssertEqual(cancelled.status, 200, cancelled.text)
+        XCTAssertEqual(cancelled.json?["status"]?.stringValue, "cancelled")
+        XCTAssertEqual(cancelled.json?["changes"]?.arrayValue?.count, 2, "the release still lists its changes")
+        XCTAssertEqual(cancelled.json?["restored"], .number(1))
+        let skipped = try XCTUnwrap(cancelled.json?["skipped"]?.arrayValue)
+        XCTAssertEqual(skipped.map { ($0["kind"]?.stringValue ?? "") + " " + ($0["key"]?.stringValue ?? "") }, ["template greeting/winter/nl"])
+        let changes = try XCTUnwrap(try admin("GET", "/v1/admin/changes").json?["changes"]?.arrayValue)
+        XCTAssertEqual(Set(changes.map { $0["key"]?.stringValue ?? "" }), ["greeting/winter/nl", "greeting-winter"])
+        XCTAssertEqual(changes.first { $0["kind"]?.stringValue == "template" }?["author"]?.stringValue, "Ruben", "the newer edit stays")
+        XCTAssertEqual(try admin("GET", "/v1/admin/rules/greeting-winter").json?["state"]?.stringValue, "new")
+    }
+
+    func testDotSegmentsAndSlashesAreRefusedAsIds() throws {
+        let rule = #"{"slot":"greeting","priority":1,"templateId":"loyal"}"#
+        let segment = #"{"description":"x","scope":"member","condition":{"monetary":{"$gt":1}}}"#
+        let refused: [(path: String, body: String, code: String)] = [
+            ("/v1/admin/rules/%2E%2E", rule, "invalid_rule"), ("/v1/admin/rules/%2e", rule, "invalid_rule"),
+            ("/v1/admin/segments/%2E%2E", segment, "invalid_segment"), ("/v1/admin/rules/a%2Fb", rule, "invalid_rule"),
+            ("/v1/admin/segments/a%2fb", segment, "invalid_segment"),
+            ("/v1/admin/templates/greeting/a%2Fb/nl", #"{"source":"text: Hoi"}"#, "invalid_template"),
+        ]
+        for item in refused {
+            let answer = try admin("PUT", item.path, item.body)
+            XCTAssertEqual(answer.status, 422, "\(item.path): \(answer.text)")
+            XCTAssertEqual(answer.json?["error"]?["code"]?.stringValue, item.code, item.path)
+        }
+        XCTAssertEqual(try admin("GET", "/v1/admin/rules/a%2Fb").status, 404)
+        XCTAssertEqual(try admin("DELETE", "/v1/admin/segments/a%2Fb").status, 404)
+        XCTAssertEqual(try admin("GET", "/v1/admin/changes").json?["changes"]?.arrayValue?.count, 0)
     }
 
     func testEveryAdminOperationIsInTheOpenAPIDocument() throws {

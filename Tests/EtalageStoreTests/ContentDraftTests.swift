@@ -182,4 +182,35 @@ final class ContentDraftTests: XCTestCase {
         XCTAssertEqual(refusal(.experiment, "s", a.replacingOccurrences(of: "\"running\"", with: "\"stopped\""))?.code, "invalid_experiment")
         XCTAssertEqual(refusal(.experiment, "Bad Key", a)?.code, "invalid_experiment")
     }
+
+    func testAnExperimentConditionNamingAnUnknownSegmentIsRefusedAndKeepsItsSegmentInUse() throws {
+        let experiment = #"{"slot":"banner","condition":{"segments":{"$in":["active","vip"]}},"variants":[{"key":"control","weight":0.5,"template":"default"},{"key":"b","weight":0.5,"template":"campaign"}]}"#
+        let unknown = try XCTUnwrap(refusal(.experiment, "vip-banner", experiment))
+        XCTAssertEqual(unknown.code, "invalid_experiment")
+        XCTAssertTrue(unknown.message.contains("unknown segment 'vip'"), unknown.message)
+        _ = try put(.segment, "vip", #"{"description":"Big spenders","scope":"member","condition":{"monetary":{"$gt":1000}}}"#)
+        XCTAssertEqual(try put(.experiment, "vip-banner", experiment).state, .new)
+        XCTAssertThrowsError(try ContentDraft.delete(db, kind: .segment, key: "vip", author: "a", now: now)) { error in
+            XCTAssertEqual((error as? AdminError)?.code, "segment_in_use")
+            XCTAssertTrue((error as? AdminError)?.message.contains("experiment vip-banner") ?? false, "\(error)")
+        }
+        _ = try ContentDraft.delete(db, kind: .experiment, key: "vip-banner", author: "a", now: now)
+        XCTAssertEqual(try ContentDraft.delete(db, kind: .segment, key: "vip", author: "a", now: now).state, .deleted,
+                       "free once no experiment names it")
+    }
+
+    // MARK: - Ids
+
+    func testDotSegmentsAndSlashesAreNotRuleOrSegmentIds() throws {
+        let rule = #"{"slot":"greeting","priority":1,"templateId":"loyal"}"#
+        let segment = #"{"description":"x","scope":"member","condition":{"monetary":{"$gt":1}}}"#
+        for id in [".", "..", "a/b"] {
+            XCTAssertEqual(refusal(.rule, id, rule)?.code, "invalid_rule", id)
+            XCTAssertEqual(refusal(.segment, id, segment)?.code, "invalid_segment", id)
+        }
+        XCTAssertEqual(refusal(.rule, "..", rule)?.kind, .invalid)
+        XCTAssertEqual(try pendingCount(), 0)
+        XCTAssertEqual(try put(.rule, "...", rule).state, .new, "only the two dot-segments are special")
+        XCTAssertEqual(try put(.segment, ".x", segment).state, .new)
+    }
 }

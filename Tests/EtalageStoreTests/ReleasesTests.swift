@@ -110,7 +110,7 @@ final class ReleasesTests: XCTestCase {
     func testACancelledReleaseIsNeverApplied() throws {
         try draftWinterGreeting()
         let scheduled = try Releases.create(db, note: "later", publishAt: now + 60, author: "lotte", now: now)
-        XCTAssertEqual(try Releases.cancel(db, id: scheduled.id).status, .cancelled)
+        XCTAssertEqual(try Releases.cancel(db, id: scheduled.id).release.status, .cancelled)
         XCTAssertTrue(try Releases.publishDue(db, now: now + 120).isEmpty)
         XCTAssertEqual(try Releases.release(db, id: scheduled.id)?.changes.count, 2, "its change list stays readable")
         XCTAssertThrowsError(try Releases.cancel(db, id: scheduled.id)) { XCTAssertEqual(($0 as? AdminError)?.code, "not_scheduled") }
@@ -133,6 +133,152 @@ final class ReleasesTests: XCTestCase {
         XCTAssertEqual(release.status, .cancelled)
         XCTAssertTrue(release.note?.contains("not published") ?? false, release.note ?? "")
         XCTAssertEqual(try db.scalarInt("SELECT count(*) FROM rules WHERE id = 'greeting-vip'"), 0)
+        XCTAssertEqual(try db.scalarInt("SELECT count(*) FROM pending_changes"), 0,
+                       "an automatic cancel leaves the draft alone: the changes no longer fit (its note says why)")
+    }
+
+    // MARK: - Cancelling gives the changes back to the draft
+
+    func testCancellingPutsTheChangesBackIntoTheDraftExceptWhereTheDraftIsNewer() throws {
+        try draftWinterGreeting()
+        let scheduled = try Releases.create(db, note: "later", publishAt: now + 3_600, author: "lotte", now: now + 1)
+        XCTAssertEqual(try db.scalarInt("SELECT count(*) FROM pending_changes"), 0)
+        // Meanwhile the template is edited again in the draft: that edit is newer than the frozen one.
+        try put(.template, "greeting/winter/nl", #"{"source":"text: Sneeuw, {{firstName}}!"}"#, at: now + 10)
+
+        let cancellation = try Releases.cancel(db, id: scheduled.id)
+        XCTAssertEqual(cancellation.release.status, .cancelled)
+        XCTAssertEqual(cancellation.restored.map(\.key), ["greeting-winter"])
+        XCTAssertEqual(cancellation.skipped.map(\.change.key), ["greeting/winter/nl"])
+        XCTAssertTrue(cancellation.skipped.first?.reason.contains("newer") ?? false, cancellation.skipped.first?.reason ?? "")
+        let view = try ContentDraft.view(db)
+        XCTAssertEqual(view.pending.count, 2)
+        XCTAssertEqual(view.draft[.template]["greeting/winter/nl"]?["source"]?.stringValue, "text: Sneeuw, {{firstName}}!",
+                       "the newer edit is kept")
+        let rule = try XCTUnwrap(view.pending.first { $0.key == "greeting-winter" })
+        XCTAssertEqual(rule.author, "lotte")
+        XCTAssertEqual(rule.at, "2026-11-24T12:00:00.000Z", "the change keeps its first author and time")
+        XCTAssertEqual(view.entry(.rule, "greeting-winter")?.state, .new)
+        XCTAssertEqual(try Releases.release(db, id: scheduled.id)?.changes.count, 2, "the release still records its changes")
+        // The draft can be released again as it is.
+        XCTAssertEqual(try Releases.create(db, note: nil, publishAt: nil, author: "lotte", now: now + 20).changes.count, 2)
+        XCTAssertEqual(greeting(try build()), "Sneeuw, Sanne!")
+        let json = cancellation.json
+        XCTAssertEqual(json["status"]?.stringValue, "cancelled")
+        XCTAssertEqual(json["restored"], .number(1))
+        XCTAssertEqual(json["skipped"]?.arrayValue?.first?["kind"]?.stringValue, "template")
+    }
+
+    func testCancellingSkipsAChangeThatNoLongerFits() throws {
+        try put(.segment, "vip", #"{"description":"Big spenders","scope":"member","condition":{"monetary":{"$gt":1000}}}"#)
+        _ = try Releases.create(db, note: nil, publishAt: nil, author: "lotte", now: now)
+        try put(.rule, "greeting-vip", #"{"slot":"greeting","priority":99,"segment":"vip","templateId":"loyal"}"#)
+        _ = try ContentDraft.delete(db, kind: .rule, key: "cta-cart", author: "lotte", now: now)
+        let scheduled = try Releases.create(db, note: nil, publishAt: now + 60, author: "lotte", now: now)
+        _ = try ContentDraft.delete(db, kind: .segment, key: "vip", author: "lotte", now: now + 1)
+        _ = try Releases.create(db, note: nil, publishAt: nil, author: "lotte", now: now + 2)
+
+        let cancellation = try Releases.cancel(db, id: scheduled.id)
+        XCTAssertEqual(cancellation.restored.map(\.key), ["cta-cart"])
+        XCTAssertEqual(cancellation.skipped.map(\.change.key), ["greeting-vip"])
+        XCTAssertTrue(cancellation.skipped.first?.reason.contains("unknown segment 'vip'") ?? false, cancellation.skipped.first?.reason ?? "")
+        XCTAssertEqual(try ContentDraft.view(db).entry(.rule, "cta-cart")?.state, .deleted)
+        XCTAssertNil(try ContentDraft.view(db).entry(.rule, "greeting-vip"), "nothing invalid lands in the draft")
+    }
+
+    // MARK: - Rollback and experiments that have run
+
+    let runningBanner = #"{"slot":"banner","status":"running","variants":[{"key":"control","weight":0.5,"template":"default"},{"key":"b","weight":0.5,"template":"campaign"}]}"#
+
+    func expose(_ experiment: String, visitors: Int = 3) throws {
+        for i in 0..<visitors {
+            try db.run("INSERT INTO exposures (decision_id, visitor_id, experiment, variant, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                       [.text("d\(i)-\(experiment)"), .text("v\(i)"), .text(experiment), .text(i % 2 == 0 ? "control" : "b"), .real(now)])
+        }
+    }
+
+    func experiment(_ key: String) throws -> ExperimentDefinition? { try ExperimentStore.read(key: key, in: db)?.definition }
+
+    func refusal(_ kind: ContentKind, _ key: String, _ body: String) -> AdminError? {
+        do {
+            try put(kind, key, body)
+            return nil
+        } catch {
+            return error as? AdminError
+        }
+    }
+
+    func testARollbackStopsAnExperimentThatHasRunInsteadOfDeletingIt() throws {
+        try put(.experiment, "banner-test", runningBanner)
+        _ = try Releases.create(db, note: "test", publishAt: nil, author: "lotte", now: now + 1)
+        try expose("banner-test")
+
+        let back = try Releases.rollback(db, note: nil, author: "ruben", now: now + 2)
+        XCTAssertEqual(back.restores, 1)
+        XCTAssertEqual(try experiment("banner-test")?.status, .stopped, "kept, stopped: not deleted")
+        XCTAssertEqual(back.changes.map { "\($0.kind.rawValue) \($0.key) \($0.action.rawValue)" }, ["experiment banner-test put"])
+        XCTAssertEqual(back.changes.first?.body?["status"]?.stringValue, "stopped")
+        XCTAssertFalse(try ExperimentStore.readAll(db).map(\.key).contains("banner-test"), "no longer assigning anyone")
+        XCTAssertEqual(try db.scalarInt("SELECT count(*) FROM exposures WHERE experiment = 'banner-test'"), 3)
+        // The key stays reserved: no new test under it, draft or running.
+        let draft = runningBanner.replacingOccurrences(of: "running", with: "draft")
+        XCTAssertEqual(refusal(.experiment, "banner-test", draft)?.code, "invalid_experiment")
+        XCTAssertEqual(refusal(.experiment, "banner-test", runningBanner)?.code, "invalid_experiment")
+        XCTAssertThrowsError(try ContentDraft.delete(db, kind: .experiment, key: "banner-test", author: "a", now: now + 3)) { error in
+            XCTAssertEqual((error as? AdminError)?.code, "experiment_not_draft")
+        }
+        // Rolling back further (to the baseline, which never had it) keeps it too.
+        XCTAssertThrowsError(try Releases.rollback(db, note: nil, author: "ruben", now: now + 4)) { error in
+            XCTAssertEqual((error as? AdminError)?.code, "nothing_to_roll_back")
+        }
+        XCTAssertEqual(try experiment("banner-test")?.status, .stopped)
+    }
+
+    func testARollbackPastTheReleaseThatStartedAnExperimentStopsItRatherThanMakingItADraft() throws {
+        try put(.experiment, "banner-test", runningBanner.replacingOccurrences(of: "running", with: "draft"))
+        _ = try Releases.create(db, note: "draft", publishAt: nil, author: "lotte", now: now + 1)
+        try put(.experiment, "banner-test", runningBanner, at: now + 2)
+        _ = try Releases.create(db, note: "start", publishAt: nil, author: "lotte", now: now + 3)
+        XCTAssertEqual(try experiment("banner-test")?.status, .running)
+
+        let back = try Releases.rollback(db, note: nil, author: "ruben", now: now + 4)
+        XCTAssertEqual(back.restores, 2)
+        XCTAssertEqual(try experiment("banner-test")?.status, .stopped, "not a draft again: a draft could be edited and rerun")
+        let further = try Releases.rollback(db, note: nil, author: "ruben", now: now + 5)
+        XCTAssertEqual(further.restores, 1)
+        XCTAssertEqual(try experiment("banner-test")?.status, .stopped, "the baseline never had it, yet it stays")
+        // A draft that never ran is rolled back like any other item.
+        try put(.experiment, "banner-draft", runningBanner.replacingOccurrences(of: "running", with: "draft"), at: now + 6)
+        _ = try Releases.create(db, note: nil, publishAt: nil, author: "lotte", now: now + 7)
+        _ = try Releases.rollback(db, note: nil, author: "ruben", now: now + 8)
+        XCTAssertNil(try experiment("banner-draft"))
+    }
+
+    func testAKeyWithExposuresIsReservedEvenWithoutItsExperiment() throws {
+        // An older database, whose rollback deleted a running experiment: its exposures remain.
+        try expose("spring-test")
+        let error = try XCTUnwrap(refusal(.experiment, "spring-test", runningBanner.replacingOccurrences(of: "running", with: "draft")))
+        XCTAssertEqual(error.code, "invalid_experiment")
+        XCTAssertTrue(error.message.contains("exposures"), error.message)
+        XCTAssertNil(refusal(.experiment, "summer-test", runningBanner), "a fresh key is fine")
+    }
+
+    func testARollbackFromAReleaseThatIsNoLongerLiveChangesNothing() throws {
+        try draftWinterGreeting()
+        let winter = try Releases.create(db, note: "winter", publishAt: nil, author: "lotte", now: now + 1)
+        // Two clicks on the same page, both from release 2.
+        let first = try Releases.rollback(db, note: nil, from: winter.id, author: "ruben", now: now + 2)
+        XCTAssertEqual(first.restores, 1)
+        let content = try ContentDocument.read(db)
+        XCTAssertThrowsError(try Releases.rollback(db, note: nil, from: winter.id, author: "ruben", now: now + 3)) { error in
+            XCTAssertEqual((error as? AdminError)?.code, "live_changed")
+            XCTAssertEqual((error as? AdminError)?.kind, .conflict)
+        }
+        XCTAssertEqual(try Releases.list(db, now: now).releases.count, 3, "no release recorded")
+        XCTAssertEqual(try ContentDocument.read(db), content)
+        XCTAssertThrowsError(try Releases.rollback(db, note: nil, from: 99, author: "ruben", now: now + 3)) { error in
+            XCTAssertEqual((error as? AdminError)?.code, "live_changed")
+        }
     }
 
     func testRollbackRestoresThePreviousDecisionInOneCall() throws {

@@ -194,7 +194,7 @@
     var list = h('div', { 'class': 'template-list', id: 'template-list' });
     var filter = h('input', { type: 'search', id: 'template-filter', placeholder: 'Filter: slot, id or language', 'aria-label': 'Filter templates' });
     var slot = h('select', { id: 'tpl-slot', 'aria-label': 'Slot' }, SLOTS.map(function (s) { return h('option', { value: s, text: s }); }));
-    var id = h('input', { id: 'tpl-id', placeholder: 'id, e.g. winter', 'aria-label': 'Template id', pattern: '[a-z0-9][a-z0-9-]*' });
+    var id = h('input', { id: 'tpl-id', placeholder: 'id, e.g. winter', 'aria-label': 'Template id', maxlength: 128 });
     var locale = h('input', { id: 'tpl-locale', placeholder: 'language, e.g. en', 'aria-label': 'Language', size: 4 });
     var source = h('textarea', { id: 'tpl-source', rows: 8, spellcheck: 'false', 'aria-label': 'Template source' });
     var status = h('p', { 'class': 'status', id: 'tpl-status', role: 'status' });
@@ -275,12 +275,19 @@
       return { slot: slot.value, id: id.value.trim(), locale: locale.value.trim().toLowerCase() };
     }
 
+    /** The server's rule for template ids, the same as for the file names `etalage templates import` reads
+     *  (Templates/<language>/<slot>/<id>.tmpl): 1 to 128 bytes, no '/', not starting with '.', no NUL. */
+    function isTemplateId(text) {
+      return text.length > 0 && text.charAt(0) !== '.' && text.indexOf('/') < 0 && text.indexOf('\u0000') < 0 &&
+        new TextEncoder().encode(text).length <= 128;
+    }
+
     /** Saves the editor's text to the draft. The answer updates the list, and the editor only if it still shows
      *  the same template (a switch flushes a pending edit first). */
     function saveDraft() {
       var key = currentKey();
-      if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(key.id) || !/^[a-z]{2,3}$/.test(key.locale)) {
-        status.textContent = 'Give the template an id (a-z, 0-9, -) and a language code (en, nl) first.';
+      if (!isTemplateId(key.id) || !/^[a-z]{1,8}$/.test(key.locale)) {
+        status.textContent = 'Give the template an id (up to 128 bytes, no "/", not starting with ".") and a language code (a-z, like en or nl) first.';
         status.className = 'status error';
         return Promise.resolve(false);
       }
@@ -767,7 +774,13 @@
         h('div', { 'class': 'card-head' }, h('h2', { text: 'Releases' }),
           h('button', { type: 'button', 'class': 'quiet', text: 'Roll back the live release', onclick: function () {
             if (!window.confirm('Restore the content of the release before the live one?')) return;
-            api('POST', '/v1/admin/releases/rollback', { note: 'rollback from the admin page' }).then(function (answer) {
+            // from: the live release this page shows, so a second click (or a colleague's rollback) rolls back nothing more.
+            api('POST', '/v1/admin/releases/rollback', { note: 'rollback from the admin page', from: live }).then(function (answer) {
+              if (answer.status === 409 && answer.body && answer.body.error && answer.body.error.code === 'live_changed') {
+                toast('Not rolled back: ' + errorText(answer.body) + '. The list below is up to date now.', 'error');
+                route();
+                return;
+              }
               toast('Rolled back: release ' + expect(201, answer).id + ' is live', 'ok');
               route();
             }).catch(failed);
@@ -783,7 +796,13 @@
               h('td', {},
                 h('button', { type: 'button', 'class': 'quiet', text: 'Changes', onclick: function () { showRelease(detail, r, releases); } }),
                 r.status === 'scheduled' ? h('button', { type: 'button', 'class': 'danger', text: 'Cancel', onclick: function () {
-                  api('DELETE', '/v1/admin/releases/' + r.id).then(function (answer) { expect(200, answer); toast('Release ' + r.id + ' cancelled', 'ok'); route(); }).catch(failed);
+                  api('DELETE', '/v1/admin/releases/' + r.id).then(function (answer) {
+                    var cancelled = expect(200, answer);
+                    var skipped = cancelled.skipped || [];
+                    toast('Release ' + r.id + ' cancelled; ' + (cancelled.restored || 0) + ' change(s) back in the draft' +
+                      (skipped.length ? ', not ' + skipped.map(function (s) { return s.key + ' (' + s.reason + ')'; }).join(', ') : ''), 'ok');
+                    route();
+                  }).catch(failed);
                 } }) : null));
           }))),
         detail));

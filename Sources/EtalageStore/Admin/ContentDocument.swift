@@ -155,7 +155,8 @@ public struct ContentDocument: Sendable, Equatable {
     var segmentDefinitions: [SegmentDefinition] { self[.segment].values.compactMap(SegmentRows.definition) }
 
     /// Every rule and experiment whose references do not hold in this document, described: "rule r-gold: unknown
-    /// segment 'gold'". Deleting what a rule or experiment uses is refused by comparing these before and after.
+    /// segment 'gold'" (an experiment: its variants' templates and, unless stopped, the segments its condition
+    /// names). Deleting what a rule or experiment uses is refused by comparing these before and after.
     func referenceProblems() -> [String] {
         let references = References(self)
         var problems: [String] = []
@@ -166,6 +167,9 @@ public struct ContentDocument: Sendable, Equatable {
             guard let definition = try? ExperimentDefinition(json: item) else { continue }
             for variant in definition.variants where !references.hasTemplate(slot: definition.slot.rawValue, id: variant.templateId) {
                 problems.append("experiment \(key): variant \(variant.key) shows template '\(variant.templateId)', which is not a \(definition.slot.rawValue) template")
+            }
+            for segment in ContentItem.unknownSegments(of: definition, in: references) {
+                problems.append("experiment \(key): unknown segment '\(segment)' in the condition")
             }
         }
         return problems

@@ -83,18 +83,23 @@ public enum ContentDraft {
     /// - Throws: `AdminError` (bad fields, validation) with nothing stored; database errors as they come.
     public static func put(_ db: SQLiteConnection, kind: ContentKind, key: String, body: JSON, author: String,
                            now: Double) throws -> Entry {
-        try db.writeTransaction {
-            let view = View(live: try ContentDocument.read(db), pending: try pending(db))
-            let item = try ContentItem.normalize(kind, key: key, body: body, draft: view.draft, live: view.live,
-                                                 policy: try TemplateFiles.policy(db))
-            if view.live[kind][key] == item {
-                try db.run(PendingChangeSQL.delete, [.text(kind.rawValue), .text(key)])
-                return Entry(kind: kind, key: key, item: item, state: .live, pending: nil)
-            }
-            let change = ContentChange(kind: kind, key: key, action: .put, body: item, author: author, at: stamp(now))
-            try store(change, db)
-            return Entry(kind: kind, key: key, item: item, state: view.live[kind][key] == nil ? .new : .changed, pending: change)
+        try db.writeTransaction { try stagePut(db, kind: kind, key: key, body: body, author: author, at: stamp(now)) }
+    }
+
+    /// `put` inside the caller's write transaction, the change stamped `at`.
+    static func stagePut(_ db: SQLiteConnection, kind: ContentKind, key: String, body: JSON, author: String,
+                         at: String) throws -> Entry {
+        let view = View(live: try ContentDocument.read(db), pending: try pending(db))
+        let exposed = kind == .experiment ? try ExperimentStore.hasExposures(key, in: db) : false
+        let item = try ContentItem.normalize(kind, key: key, body: body, draft: view.draft, live: view.live,
+                                             policy: try TemplateFiles.policy(db), exposed: exposed)
+        if view.live[kind][key] == item {
+            try db.run(PendingChangeSQL.delete, [.text(kind.rawValue), .text(key)])
+            return Entry(kind: kind, key: key, item: item, state: .live, pending: nil)
         }
+        let change = ContentChange(kind: kind, key: key, action: .put, body: item, author: author, at: at)
+        try store(change, db)
+        return Entry(kind: kind, key: key, item: item, state: view.live[kind][key] == nil ? .new : .changed, pending: change)
     }
 
     /// Deletes `kind` item `key` from the draft: a pending delete for a live item, or the pending change of a new
@@ -102,29 +107,32 @@ public enum ContentDraft {
     /// or for an experiment that has run (its key stays reserved for its results: stop it instead).
     public static func delete(_ db: SQLiteConnection, kind: ContentKind, key: String, author: String,
                               now: Double) throws -> Entry {
-        try db.writeTransaction {
-            let view = View(live: try ContentDocument.read(db), pending: try pending(db))
-            guard let entry = view.entry(kind, key), entry.state != .deleted else {
-                throw AdminError.notFound("\(kind.rawValue) '\(key)' in the draft")
-            }
-            if kind == .experiment, let live = view.live[kind][key], live["status"]?.stringValue != ExperimentDefinition.Status.draft.rawValue {
-                throw AdminError(.conflict, "experiment_not_draft",
-                                 "experiment '\(key)' has run; its key stays reserved for its results. Stop it instead (status \"stopped\")")
-            }
-            var after = view.draft
-            after.items[kind]?[key] = nil
-            let before = Set(view.draft.referenceProblems())
-            if let problem = after.referenceProblems().first(where: { !before.contains($0) }) {
-                throw AdminError(.conflict, "\(kind.rawValue)_in_use", "\(kind.rawValue) '\(key)' is still used: \(problem)")
-            }
-            if view.live[kind][key] == nil {
-                try db.run(PendingChangeSQL.delete, [.text(kind.rawValue), .text(key)])
-                return Entry(kind: kind, key: key, item: entry.item, state: .deleted, pending: nil)
-            }
-            let change = ContentChange(kind: kind, key: key, action: .delete, body: nil, author: author, at: stamp(now))
-            try store(change, db)
-            return Entry(kind: kind, key: key, item: entry.item, state: .deleted, pending: change)
+        try db.writeTransaction { try stageDelete(db, kind: kind, key: key, author: author, at: stamp(now)) }
+    }
+
+    /// `delete` inside the caller's write transaction, the change stamped `at`.
+    static func stageDelete(_ db: SQLiteConnection, kind: ContentKind, key: String, author: String, at: String) throws -> Entry {
+        let view = View(live: try ContentDocument.read(db), pending: try pending(db))
+        guard let entry = view.entry(kind, key), entry.state != .deleted else {
+            throw AdminError.notFound("\(kind.rawValue) '\(key)' in the draft")
         }
+        if kind == .experiment, let live = view.live[kind][key], live["status"]?.stringValue != ExperimentDefinition.Status.draft.rawValue {
+            throw AdminError(.conflict, "experiment_not_draft",
+                             "experiment '\(key)' has run; its key stays reserved for its results. Stop it instead (status \"stopped\")")
+        }
+        var after = view.draft
+        after.items[kind]?[key] = nil
+        let before = Set(view.draft.referenceProblems())
+        if let problem = after.referenceProblems().first(where: { !before.contains($0) }) {
+            throw AdminError(.conflict, "\(kind.rawValue)_in_use", "\(kind.rawValue) '\(key)' is still used: \(problem)")
+        }
+        if view.live[kind][key] == nil {
+            try db.run(PendingChangeSQL.delete, [.text(kind.rawValue), .text(key)])
+            return Entry(kind: kind, key: key, item: entry.item, state: .deleted, pending: nil)
+        }
+        let change = ContentChange(kind: kind, key: key, action: .delete, body: nil, author: author, at: at)
+        try store(change, db)
+        return Entry(kind: kind, key: key, item: entry.item, state: .deleted, pending: change)
     }
 
     /// Drops every pending change. Returns how many there were.

@@ -66,8 +66,9 @@ enum ContentItem {
     /// - Parameters:
     ///   - draft: the draft the item joins (live plus pending changes); references are checked against it.
     ///   - live: the live document, for changes that depend on what is live (a running experiment).
+    ///   - exposed: for an experiment, whether exposures are recorded under its key (see `experimentProblem`).
     static func normalize(_ kind: ContentKind, key: String, body: JSON, draft: ContentDocument, live: ContentDocument,
-                          policy: ContentPolicy) throws(AdminError) -> JSON {
+                          policy: ContentPolicy, exposed: Bool) throws(AdminError) -> JSON {
         guard case .object(var members) = body else {
             throw AdminError(.badRequest, "invalid_body", "the body must be a JSON object, not \(body.typeName)")
         }
@@ -82,7 +83,7 @@ enum ContentItem {
         case .template: return try template(members, policy: policy)
         case .rule: return try rule(members, draft: draft)
         case .segment: return try segment(members)
-        case .experiment: return try experiment(members, draft: draft, live: live)
+        case .experiment: return try experiment(members, draft: draft, live: live, exposed: exposed)
         }
     }
 
@@ -180,12 +181,13 @@ enum ContentItem {
 
     // MARK: - Experiments
 
-    static func experiment(_ members: [String: JSON], draft: ContentDocument, live: ContentDocument) throws(AdminError) -> JSON {
+    static func experiment(_ members: [String: JSON], draft: ContentDocument, live: ContentDocument,
+                           exposed: Bool) throws(AdminError) -> JSON {
         let definition: ExperimentDefinition
         do { definition = try ExperimentDefinition(json: .object(members)) } catch {
             throw AdminError(.invalid, "invalid_experiment", error.message)
         }
-        if let problem = experimentProblem(definition, in: draft, live: live) {
+        if let problem = experimentProblem(definition, in: draft, live: live, exposed: exposed) {
             throw AdminError(.invalid, "invalid_experiment", problem)
         }
         return definition.json
@@ -193,31 +195,45 @@ enum ContentItem {
 
     /// The store's rules for changing an experiment (see `ExperimentStore.add`), checked against the live one:
     /// a draft may change freely; a running one may only be stopped; a stopped one keeps its key for its results.
+    /// A key with exposures is reserved even when no experiment holds it any more (a draft deleted after it ran in
+    /// an older database): a new test under it would count the old test's visitors as its own.
+    /// - Parameter exposed: whether the `exposures` table holds rows under the definition's key.
     static func experimentProblem(_ definition: ExperimentDefinition, in document: ContentDocument,
-                                  live: ContentDocument) -> String? {
+                                  live: ContentDocument, exposed: Bool) -> String? {
         let key = definition.key
-        if let current = live[.experiment][key].flatMap({ try? ExperimentDefinition(json: $0) }) {
-            switch current.status {
-            case .draft: break
-            case .running:
-                let stopping = (try? current.with(status: .stopped))?.json == definition.json
-                if definition.json != current.json && !stopping {
-                    return "is running; a running experiment cannot be changed, only stopped (status \"stopped\"). Add the new version under a new key"
-                }
-            case .stopped:
-                if definition.json != current.json { return "is stopped; its key stays reserved for its results. Use a new key" }
+        let current = live[.experiment][key].flatMap { try? ExperimentDefinition(json: $0) }
+        switch current?.status {
+        case .running?:
+            let stopping = (try? current?.with(status: .stopped))?.json == definition.json
+            if definition.json != current?.json && !stopping {
+                return "is running; a running experiment cannot be changed, only stopped (status \"stopped\"). Add the new version under a new key"
             }
-        } else if definition.status == .stopped {
-            return "status is stopped; add it as draft or running"
+        case .stopped?:
+            if definition.json != current?.json { return "is stopped; its key stays reserved for its results. Use a new key" }
+        case .draft?, nil:
+            if exposed {
+                return "has exposures recorded under this key from an earlier test; the key stays reserved for its results. Use a new key"
+            }
+            if current == nil && definition.status == .stopped { return "status is stopped; add it as draft or running" }
         }
         let references = ContentDocument.References(document)
         for (i, variant) in definition.variants.enumerated()
         where !references.hasTemplate(slot: definition.slot.rawValue, id: variant.templateId) {
             return "variants[\(i)].template '\(variant.templateId)' is not a \(definition.slot.rawValue) template"
         }
+        if let segment = unknownSegments(of: definition, in: references).first {
+            return "unknown segment '\(segment)' in the condition"
+        }
         let others = document[.experiment].compactMap { k, item in k == key ? nil : try? ExperimentDefinition(json: item) }
         do throws(ExperimentDefinitionError) { try definition.checkNamespace(against: others) } catch { return error.message }
         return nil
+    }
+
+    /// The segments an experiment's condition names that `references` does not know, as for a rule's condition.
+    /// A stopped experiment never evaluates its condition, so it keeps no segment in use.
+    static func unknownSegments(of definition: ExperimentDefinition, in references: ContentDocument.References) -> [String] {
+        guard definition.status != .stopped, let condition = definition.conditionJSON else { return [] }
+        return RuleRows.segments(in: condition).filter { !references.segments.knows($0) }
     }
 
     // MARK: - Fields
@@ -225,9 +241,12 @@ enum ContentItem {
     static let maxIdBytes = 128
     static let maxSourceBytes = 65_536
 
-    /// Why `id` cannot be a rule or segment id (it is a path segment of the API), or nil.
+    /// Why `id` cannot be a rule or segment id (it is a path segment of the API), or nil. `.` and `..` are the
+    /// dot-segments a browser removes from a URL before it sends it (RFC 3986 section 5.2.4), so the admin page
+    /// could never reach such an item.
     static func keyProblem(_ id: String) -> String? {
         guard !id.isEmpty, id.utf8.count <= maxIdBytes else { return "must be 1 to \(maxIdBytes) bytes" }
+        guard id != ".", id != ".." else { return "'\(id)' cannot be an id: browsers drop '.' and '..' from URLs" }
         guard !id.unicodeScalars.contains(where: { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 }) else {
             return "'\(id)' must not contain '/', spaces or control characters"
         }

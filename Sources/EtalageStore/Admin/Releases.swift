@@ -173,8 +173,35 @@ public enum Releases {
         return next
     }
 
-    /// Cancels a scheduled release: nothing of it is applied; its change list stays on record.
-    public static func cancel(_ db: SQLiteConnection, id: Int) throws -> Release {
+    /// A release cancelled by hand, and what became of its changes.
+    public struct Cancellation: Sendable {
+        /// One change not put back into the draft, and why.
+        public struct Skipped: Sendable {
+            public var change: ContentChange
+            public var reason: String
+        }
+
+        public var release: Release
+        /// The changes put back into the draft, each with its first author and time.
+        public var restored: [ContentChange]
+        public var skipped: [Skipped]
+
+        /// The release (with its change list), plus `restored` (how many) and `skipped` (`{"kind", "key", "reason"}`).
+        public var json: JSON {
+            guard case .object(var members) = release.json(detail: true) else { return release.json(detail: true) }
+            members["restored"] = .number(Double(restored.count))
+            members["skipped"] = .array(skipped.map { s in
+                .object(["kind": .string(s.change.kind.rawValue), "key": .string(s.change.key), "reason": .string(s.reason)])
+            })
+            return .object(members)
+        }
+    }
+
+    /// Cancels a scheduled release: nothing of it is applied; its change list stays on record. `create` emptied the
+    /// draft into it, so its changes go back into the draft, with their authors and times, in the same transaction,
+    /// each checked again as an edit would be. A change is skipped when the draft has changed the same item since
+    /// (that change is newer) or when it no longer fits the content; `skipped` says which and why.
+    public static func cancel(_ db: SQLiteConnection, id: Int) throws -> Cancellation {
         try db.writeTransaction {
             guard let release = try release(db, id: id) else { throw AdminError.notFound("release \(id)") }
             guard release.status == .scheduled else {
@@ -183,26 +210,65 @@ public enum Releases {
             try db.run(ReleaseSQL.cancel, [.integer(Int64(id)), release.note.map(SQLiteValue.text) ?? .null])
             var cancelled = release
             cancelled.status = .cancelled
-            return cancelled
+            var result = Cancellation(release: cancelled, restored: [], skipped: [])
+            let newer = Dictionary(try ContentDraft.pending(db).map { ("\($0.kind.rawValue) \($0.key)", $0) },
+                                   uniquingKeysWith: { _, last in last })
+            // The order a release applies in: what others refer to is put first and deleted last.
+            let ordered = release.changes.filter { $0.action == .put }.sorted { $0.kind < $1.kind }
+                + release.changes.filter { $0.action == .delete }.sorted { $1.kind < $0.kind }
+            for change in ordered {
+                if let pending = newer["\(change.kind.rawValue) \(change.key)"] {
+                    result.skipped.append(.init(change: change, reason: "the draft has a newer change of it, by \(pending.author) at \(pending.at)"))
+                    continue
+                }
+                do {
+                    let entry = switch change.action {
+                    case .put:
+                        try ContentDraft.stagePut(db, kind: change.kind, key: change.key, body: change.body ?? .null,
+                                                  author: change.author, at: change.at)
+                    case .delete:
+                        try ContentDraft.stageDelete(db, kind: change.kind, key: change.key, author: change.author, at: change.at)
+                    }
+                    if entry.pending == nil {
+                        result.skipped.append(.init(change: change, reason: "the live content already has it"))
+                    } else {
+                        result.restored.append(change)
+                    }
+                } catch let error as AdminError {
+                    result.skipped.append(.init(change: change, reason: "no longer fits: \(error.message)"))
+                }
+            }
+            return result
         }
     }
 
     /// Restores the document of the release before the live one, as a new release of kind `rollback`. Rolling back
-    /// again goes one further back (before the release that was restored), never forth.
-    /// - Throws: `AdminError` 409 `nothing_to_roll_back` when the live content is the first release's.
-    public static func rollback(_ db: SQLiteConnection, note: String?, author: String, now: Double) throws -> Release {
+    /// again goes one further back (before the release that was restored), never forth. Experiments that have run
+    /// are the exception (see `rollbackTarget`): they are stopped, never deleted, made drafts or restarted.
+    /// - Parameter from: the release the caller saw live; when another one is live by now (a concurrent rollback or
+    ///   release), nothing is done, so a retried or doubled call rolls back one release, not two.
+    /// - Throws: `AdminError` 409 `live_changed` when `from` is not the live release, 409 `nothing_to_roll_back` when
+    ///   the live content is the first release's.
+    public static func rollback(_ db: SQLiteConnection, note: String?, from: Int? = nil, author: String,
+                                now: Double) throws -> Release {
         let id: Int = try db.writeTransaction {
             try ensureBaselineInTransaction(db, now: now)
             let published = try read(db, ReleaseSQL.selectAll).filter { $0.sequence != nil && $0.document != nil }
                 .sorted { ($0.sequence ?? 0) > ($1.sequence ?? 0) }
             guard let live = published.first else { throw AdminError(.conflict, "nothing_to_roll_back", "no release is live") }
+            if let from, from != live.id {
+                throw AdminError(.conflict, "live_changed",
+                                 "release \(live.id) is live, not \(from): the content changed since you looked. Nothing was rolled back; reload and decide again")
+            }
             // The position of the live content in the history: a rollback stands where the release it restored stood.
             let position = live.restores.flatMap { restored in published.first { $0.id == restored } }?.sequence ?? live.sequence ?? 0
             guard let target = published.first(where: { ($0.sequence ?? 0) < position }), let document = target.document else {
                 throw AdminError(.conflict, "nothing_to_roll_back", "the live content is the first release's; there is nothing before it")
             }
             let stamp = ContentDraft.stamp(now)
-            let changes = try ContentDocument.read(db).changes(to: document, author: author, at: stamp)
+            let current = try ContentDocument.read(db)
+            let restored = try rollbackTarget(current: current, target: document) { try ExperimentStore.hasExposures($0, in: db) }
+            let changes = current.changes(to: restored, author: author, at: stamp)
             let id = try insert(db, kind: .rollback, status: .published, author: author,
                                 note: note ?? "rollback to release \(target.restores ?? target.id)", createdAt: stamp,
                                 publishAt: nil, publishedAt: stamp, sequence: try nextSequence(db),
@@ -216,6 +282,35 @@ public enum Releases {
 
     static func nextSequence(_ db: SQLiteConnection) throws -> Int { try db.scalarInt(ReleaseSQL.nextSeq) ?? 1 }
 
+    /// The document a rollback from `current` to `target` writes: `target`, except for experiments that have run.
+    /// Their exposures are counted under their key, so a rollback never deletes one, never makes it a draft again
+    /// (a draft may be edited or deleted, freeing the key) and never restarts it: it writes it `stopped`, keeping
+    /// the key reserved. A running experiment the target holds unchanged keeps running; a stopped one stays as it
+    /// is. An experiment absent now (or a draft) that the target holds running or stopped, or as a draft under a key
+    /// with exposures, comes back stopped.
+    static func rollbackTarget(current: ContentDocument, target: ContentDocument,
+                               exposed: (String) throws -> Bool) rethrows -> ContentDocument {
+        var result = target
+        for key in Set(current[.experiment].keys).union(target[.experiment].keys).sorted() {
+            let live = current[.experiment][key].flatMap { try? ExperimentDefinition(json: $0) }
+            let earlier = target[.experiment][key].flatMap { try? ExperimentDefinition(json: $0) }
+            switch live?.status {
+            case .stopped?:
+                result[.experiment][key] = current[.experiment][key]
+            case .running?:
+                guard let live, earlier?.json != live.json else { continue }
+                result[.experiment][key] = (try? live.with(status: .stopped))?.json ?? current[.experiment][key]
+            case .draft?, nil:
+                guard let earlier else { continue }
+                let reserved = try earlier.status != .draft || exposed(key)
+                if reserved {
+                    result[.experiment][key] = (try? earlier.with(status: .stopped))?.json ?? current[.experiment][key]
+                }
+            }
+        }
+        return result
+    }
+
     /// Checks `changes` against the live content they will be applied to: each changed item again (with the
     /// experiment rules against what is live now), and no rule or experiment left referring to something gone.
     static func check(_ changes: [ContentChange], db: SQLiteConnection) throws {
@@ -224,7 +319,11 @@ public enum Releases {
         let policy = try TemplateFiles.policy(db)
         for change in changes {
             guard change.action == .put, let body = change.body else { continue }
-            do { _ = try ContentItem.normalize(change.kind, key: change.key, body: body, draft: after, live: live, policy: policy) } catch {
+            let exposed = change.kind == .experiment ? try ExperimentStore.hasExposures(change.key, in: db) : false
+            do {
+                _ = try ContentItem.normalize(change.kind, key: change.key, body: body, draft: after, live: live, policy: policy,
+                                              exposed: exposed)
+            } catch {
                 throw AdminError(.conflict, "release_conflict", "\(change.kind.rawValue) \(change.key): \(error.message)")
             }
         }

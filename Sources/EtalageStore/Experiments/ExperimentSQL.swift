@@ -43,6 +43,8 @@ enum ExperimentSQL {
 enum ExposureSQL {
     /// A decision records one exposure per experiment; a repeat (a retried submit) is a no-op.
     static let insert = "INSERT OR IGNORE INTO exposures (decision_id, visitor_id, experiment, variant, at) VALUES (?1, ?2, ?3, ?4, ?5)"
+    /// Whether any exposure is recorded under an experiment key; the `exposures_by_experiment` index answers it.
+    static let anyForExperiment = "SELECT 1 FROM exposures WHERE experiment = ?1 LIMIT 1"
     /// Unique visitors per variant; the `exposures_by_experiment` index covers it.
     static let visitorsByVariant = """
         SELECT variant, COUNT(DISTINCT visitor_id) FROM exposures WHERE experiment = ?1 GROUP BY variant

@@ -96,6 +96,12 @@ public enum ExperimentStore {
         }
     }
 
+    /// Whether exposures are recorded under `key`. Such a key stays reserved for its results, with or without a row
+    /// in `experiments`.
+    public static func hasExposures(_ key: String, in db: SQLiteConnection) throws -> Bool {
+        try db.scalarInt(ExposureSQL.anyForExperiment, [.text(key)]) != nil
+    }
+
     /// Every stored experiment, oldest first. A row that no longer validates (edited by hand) is left out and
     /// described in `warnings`.
     public static func list(_ db: SQLiteConnection, warnings: inout [String]) throws -> [Stored] {
