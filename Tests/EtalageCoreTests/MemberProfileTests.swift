@@ -21,6 +21,17 @@ final class MemberProfileTests: XCTestCase {
         return p
     }
 
+    /// `lifecycle` reads the first lifecycle id among the segments, whatever its position, and every stage's id.
+    func testLifecycleIsTheFirstLifecycleSegment() {
+        var p = profile(record())
+        for stage in Lifecycle.allCases {
+            p.segments = ["birthday", stage.rawValue, Lifecycle.active.rawValue]
+            XCTAssertEqual(p.lifecycle, stage)
+        }
+        p.segments = ["birthday", "active-ish", "Active", "gold"]
+        XCTAssertNil(p.lifecycle)
+    }
+
     func testNewMemberBoundaryAt30Days() {
         let withOrder = [order(5)]
         XCTAssertEqual(profile(record(joinedDaysAgo: 29), orders: withOrder).lifecycle, .newMember)

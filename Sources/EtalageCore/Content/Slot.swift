@@ -67,18 +67,12 @@ public final class ContentTemplate: Sendable {
     /// The template variables (`Variables.Name` bits) the non-static fields may read, so a decision builds only those.
     let variableMask: UInt16
 
-    // Pieces of the response JSON, escaped once here so a decision copies them instead of escaping per request.
-    /// The id as a quoted JSON string.
-    let idJSON: [UInt8]
-    /// Per field, `"name":`.
-    let fieldKeysJSON: [[UInt8]]
-    /// Per field, its static text as a quoted JSON string, else nil.
-    let staticJSON: [[UInt8]?]
+    /// Pieces of the response JSON, escaped once here so a decision copies them instead of escaping per request.
+    let json: TemplateJSON
+    /// `fields.count`, read without touching the array.
+    let fieldCount: Int
     /// Per non-static field, the compiled program, or nil when only `MustacheTemplate` can render it.
     let programs: [FieldProgram?]
-    /// The whole slot object (`{"id":…,"title":…}` for a banner, `{"label":…}` for a call-to-action) when every
-    /// field is static and none is blank, so no field falls back to the default template's.
-    let slotJSON: [UInt8]?
 
     /// The field's position in the slot's `fields` order (response order), for direct indexing.
     public init(slot: Slot, id: String, language: String, source: String) throws(TemplateError) {
@@ -143,10 +137,9 @@ public final class ContentTemplate: Sendable {
         let idJSON = quoted(id)
         let keys = fields.map { quoted($0.0) + [UInt8(ascii: ":")] }
         let values = texts.map { $0.map(quoted) }
-        self.idJSON = idJSON
-        fieldKeysJSON = keys
-        staticJSON = values
+        fieldCount = fields.count
         programs = fields.enumerated().map { i, field in texts[i] == nil ? FieldProgram(field.1) : nil }
+        var slotJSON: [UInt8]?
         if slot != .variant, texts.allSatisfy({ $0.map { !$0.utf8.allSatisfy { $0 == 0x20 } } ?? false }) {
             var object: [UInt8] = [UInt8(ascii: "{")]
             if slot == .banner { object += quoted("id") + [UInt8(ascii: ":")] + idJSON }
@@ -157,8 +150,67 @@ public final class ContentTemplate: Sendable {
             }
             object.append(UInt8(ascii: "}"))
             slotJSON = object
-        } else {
-            slotJSON = nil
         }
+        json = TemplateJSON(id: idJSON, slot: slotJSON, keys: keys, values: values)
     }
+
+    deinit { json.deallocate() }
+}
+
+/// A template's response JSON pieces in one allocation the template owns: the id, the whole slot object when there
+/// is one, and per field its key and static value. A decision reads them through the template it borrows, so no
+/// array is retained and released per piece.
+struct TemplateJSON: @unchecked Sendable {
+    // Layout: a UInt32 table (id start, id end, slot start, slot end, then per field key start, key end, value start,
+    // value end; `none` for an absent piece), then the bytes. Immutable after `init`, freed by the template's deinit.
+    private let base: UnsafeMutableRawPointer
+    private static let none = UInt32.max
+
+    init(id: [UInt8], slot: [UInt8]?, keys: [[UInt8]], values: [[UInt8]?]) {
+        let tableCount = 4 + 4 * keys.count
+        let tableBytes = tableCount * MemoryLayout<UInt32>.stride
+        var bytes: [UInt8] = []
+        var table: [UInt32] = []
+        table.reserveCapacity(tableCount)
+        func add(_ piece: [UInt8]?) {
+            guard let piece else {
+                table.append(TemplateJSON.none)
+                table.append(TemplateJSON.none)
+                return
+            }
+            table.append(UInt32(tableBytes + bytes.count))
+            bytes += piece
+            table.append(UInt32(tableBytes + bytes.count))
+        }
+        add(id)
+        add(slot)
+        for i in keys.indices {
+            add(keys[i])
+            add(i < values.count ? values[i] : nil)
+        }
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(tableBytes + bytes.count, 1),
+                                                alignment: MemoryLayout<UInt32>.alignment)
+        table.withUnsafeBytes { if let from = $0.baseAddress { base.copyMemory(from: from, byteCount: $0.count) } }
+        bytes.withUnsafeBytes { if let from = $0.baseAddress { (base + tableBytes).copyMemory(from: from, byteCount: $0.count) } }
+    }
+
+    func deallocate() { base.deallocate() }
+
+    @inline(__always)
+    private func piece(_ entry: Int) -> UnsafeBufferPointer<UInt8>? {
+        let start = base.load(fromByteOffset: entry * 8, as: UInt32.self)
+        if start == TemplateJSON.none { return nil }
+        let end = base.load(fromByteOffset: entry * 8 + 4, as: UInt32.self)
+        return UnsafeBufferPointer(start: (base + Int(start)).assumingMemoryBound(to: UInt8.self), count: Int(end - start))
+    }
+
+    /// The id as a quoted JSON string.
+    var id: UnsafeBufferPointer<UInt8> { piece(0) ?? UnsafeBufferPointer(start: nil, count: 0) }
+    /// The whole slot object (`{"id":…,"title":…}` for a banner, `{"label":…}` for a call-to-action) when every
+    /// field is static and none is blank, so no field falls back to the default template's.
+    var slot: UnsafeBufferPointer<UInt8>? { piece(1) }
+    /// Field `i`'s `"name":`.
+    func key(_ i: Int) -> UnsafeBufferPointer<UInt8> { piece(2 + 2 * i) ?? UnsafeBufferPointer(start: nil, count: 0) }
+    /// Field `i`'s static text as a quoted JSON string, or nil when it has tags.
+    func staticValue(_ i: Int) -> UnsafeBufferPointer<UInt8>? { piece(3 + 2 * i) }
 }

@@ -81,7 +81,7 @@ public struct DecideOptions: Sendable {
 public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: String,
                    options: DecideOptions = DecideOptions()) -> Decision {
     var traces: [SlotTrace]? = options.trace ? [] : nil
-    let plan = DecisionPlan(context, snapshot: snapshot, now: options.now ?? snapshot.asOf, traces: &traces)
+    let plan = DecisionPlan.make(context, snapshot: snapshot, now: options.now ?? snapshot.asOf, traces: &traces)
     var variables = JSON.null
     if plan.holdout {
         variables = .object([:])
@@ -155,9 +155,12 @@ struct DecisionPlan {
     static let prospect = [Lifecycle.prospect.rawValue]
     static let prospectKeys = prospect.map(SegmentKey.init)
 
-    init(_ context: DecisionContext, snapshot: Snapshot, now: Double, traces: inout [SlotTrace]?) {
-        // Built in locals and stored once at the end: passing a stored property of `self` to a call while another
-        // is being assigned makes the compiler copy it (the profile, with every string in it) for each call.
+    /// Decides for `context`. A static function returning the memberwise-built plan, not an `init` assigning
+    /// `self.…`: the init built the plan in a temporary, then copied it out and destroyed the temporary (a retain
+    /// and a release of every reference in it per decision).
+    static func make(_ context: DecisionContext, snapshot: Snapshot, now: Double, traces: inout [SlotTrace]?) -> DecisionPlan {
+        // Built in locals and put together once at the end: passing a stored property of a plan to a call while
+        // another is being assigned makes the compiler copy it (the profile, with every string in it) for each call.
         var reasons: [Reason] = []
         reasons.reserveCapacity(8)
         var profile: MemberProfile?
@@ -262,18 +265,10 @@ struct DecisionPlan {
                 }
             }
         }
-        self.profile = profile
-        self.memberKnown = memberKnown
-        self.browsingAllowed = browsingAllowed
-        self.segments = segments
-        self.reasons = reasons
-        self.campaignName = campaignName
-        self.language = language
-        self.languageIndex = languageIndex
-        self.holdout = holdout
-        self.measured = measured
-        self.picks = picks
-        self.assignments = assignments
+        return DecisionPlan(profile: profile, memberKnown: memberKnown, browsingAllowed: browsingAllowed,
+                            segments: segments, reasons: reasons, campaignName: campaignName, language: language,
+                            languageIndex: languageIndex, holdout: holdout, measured: measured, picks: picks,
+                            assignments: assignments)
     }
 
     /// The values the templates' variables read: none in the holdout.

@@ -18,7 +18,7 @@ public enum DecisionJSON {
     public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
                              into out: inout [UInt8]) -> Outcome {
         var none: [SlotTrace]?
-        let plan = DecisionPlan(context, snapshot: snapshot, now: now, traces: &none)
+        let plan = DecisionPlan.make(context, snapshot: snapshot, now: now, traces: &none)
         // As `decide`: the holdout renders without variables, and so does a decision whose chosen templates have none.
         let mask = plan.holdout ? nil : plan.variableMask(snapshot)
         var slots = SlotWriter(values: mask == nil ? .none(snapshot) : plan.variableValues(context, snapshot), mask: mask,
@@ -28,7 +28,7 @@ public enum DecisionJSON {
         JSONWriter.appendQuoted(decisionId, to: &out)
         out.append(static: #","variant":"#)
         if let variant = plan.picks.variant?.template {
-            out.append(contentsOf: variant.idJSON)
+            out.append(contentsOf: variant.json.id)
         } else {
             out.append(static: #""default""#)
         }
@@ -90,19 +90,19 @@ public enum DecisionJSON {
                 out.append(static: slot == .banner ? #"{"id":"default"}"# : "{}")
                 return
             }
-            if let whole = template.slotJSON {
+            if let whole = template.json.slot {
                 out.append(contentsOf: whole)
                 return
             }
             out.append(UInt8(ascii: "{"))
             if slot == .banner {
                 out.append(static: #""id":"#)
-                out.append(contentsOf: template.idJSON)
+                out.append(contentsOf: template.json.id)
             }
             var fallback: ContentTemplate??
-            for i in template.fields.indices {
+            for i in 0..<template.fieldCount {
                 if i > 0 || slot == .banner { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: template.fieldKeysJSON[i])
+                out.append(contentsOf: template.json.key(i))
                 let start = out.count
                 field(template, i, into: &out)
                 if Self.isBlank(out, from: start + 1, to: out.count - 1) {
@@ -110,7 +110,7 @@ public enum DecisionJSON {
                         fallback = .some(languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] })
                     }
                     // Templates of a slot share the field order, so the default's field is at the same index.
-                    if let other = fallback ?? nil, i < other.fields.count {
+                    if let other = fallback ?? nil, i < other.fieldCount {
                         out.removeSubrange(start...)
                         field(other, i, into: &out)
                     }
@@ -121,7 +121,7 @@ public enum DecisionJSON {
 
         /// Field `i` of `template` as a quoted JSON string.
         private mutating func field(_ template: ContentTemplate, _ i: Int, into out: inout [UInt8]) {
-            if let text = template.staticJSON[i] {
+            if let text = template.json.staticValue(i) {
                 out.append(contentsOf: text)
                 return
             }

@@ -12,6 +12,18 @@ public enum Lifecycle: String, Sendable, CaseIterable {
     case newMember = "new-member"
     /// Everyone else.
     case active
+
+    /// `init(rawValue:)` for the request path: the synthesized one switches on the string through
+    /// `_findStringSwitchCase`, which builds a string per case; these ids are small strings, compared as two words.
+    static func stage(named id: String) -> Lifecycle? {
+        if id == "prospect" { return .prospect }
+        if id == "lost" { return .lost }
+        if id == "at-risk" { return .atRisk }
+        if id == "dormant" { return .dormant }
+        if id == "new-member" { return .newMember }
+        if id == "active" { return .active }
+        return nil
+    }
 }
 
 /// Everything the decision path knows about a member, computed once per snapshot build so a request only reads.
@@ -44,7 +56,10 @@ public struct MemberProfile: Sendable {
     public var id: String { record.id }
 
     /// The lifecycle stage: the first of the member's segments that is a lifecycle segment.
-    public var lifecycle: Lifecycle? { segments.lazy.compactMap(Lifecycle.init(rawValue:)).first }
+    public var lifecycle: Lifecycle? {
+        for segment in segments { if let stage = Lifecycle.stage(named: segment) { return stage } }
+        return nil
+    }
 
     public var inBirthdayWindow: Bool { birthdayDistance.map { $0 <= 3 } ?? false }
 
