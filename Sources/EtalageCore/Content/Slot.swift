@@ -71,8 +71,8 @@ public final class ContentTemplate: Sendable {
     let json: TemplateJSON
     /// `fields.count`, read without touching the array.
     let fieldCount: Int
-    /// Per non-static field, the compiled program, or nil when only `MustacheTemplate` can render it.
-    let programs: [FieldProgram?]
+    /// Per non-static field, the compiled program; none when only `MustacheTemplate` can render it.
+    let programs: FieldPrograms
 
     /// The field's position in the slot's `fields` order (response order), for direct indexing.
     public init(slot: Slot, id: String, language: String, source: String) throws(TemplateError) {
@@ -138,7 +138,7 @@ public final class ContentTemplate: Sendable {
         let keys = fields.map { quoted($0.0) + [UInt8(ascii: ":")] }
         let values = texts.map { $0.map(quoted) }
         fieldCount = fields.count
-        programs = fields.enumerated().map { i, field in texts[i] == nil ? FieldProgram(field.1) : nil }
+        programs = FieldPrograms(fields.enumerated().map { i, field in texts[i] == nil ? FieldProgram(field.1) : nil })
         var slotJSON: [UInt8]?
         if slot != .variant, texts.allSatisfy({ $0.map { !$0.utf8.allSatisfy { $0 == 0x20 } } ?? false }) {
             var object: [UInt8] = [UInt8(ascii: "{")]
@@ -154,7 +154,10 @@ public final class ContentTemplate: Sendable {
         json = TemplateJSON(id: idJSON, slot: slotJSON, keys: keys, values: values)
     }
 
-    deinit { json.deallocate() }
+    deinit {
+        json.deallocate()
+        programs.deallocate()
+    }
 }
 
 /// A template's response JSON pieces in one allocation the template owns: the id, the whole slot object when there

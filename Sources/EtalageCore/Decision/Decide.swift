@@ -87,7 +87,7 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
         variables = .object([:])
     } else if let mask = plan.variableMask(snapshot) {
         // Only the variables the chosen templates (and the defaults their empty fields fall back to) can read.
-        variables = plan.variableValues(context, snapshot).json(mask: mask)
+        variables = plan.variables.json(mask: mask)
     }
     func fill(_ slot: Slot) -> SlotContent {
         render(plan.picks[slot], slot: slot, languageIndex: plan.languageIndex, variables: variables, snapshot: snapshot)
@@ -101,11 +101,19 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
 /// A slot's chosen template and the rule that chose it (nil: the slot's default template).
 ///
 /// Not reference-counted: a pick lives only inside `decide` or `DecisionJSON.write`, while the caller holds the
-/// snapshot that owns the template. Counting would make the two event-loop threads write the same shared counter
-/// for every decision.
+/// snapshot that owns the template and the rule. Counting would make the two event-loop threads write the same
+/// shared counter for every decision, and copying or destroying the picks would count every rule id.
 struct Pick {
     unowned(unsafe) let template: ContentTemplate
-    let ruleId: String?
+    unowned(unsafe) let rule: Rule?
+
+    init(template: ContentTemplate, rule: Rule?) {
+        self.template = template
+        self.rule = rule
+    }
+
+    /// The id of the rule that chose the template (nil: an experiment or the slot's default).
+    var ruleId: String? { rule?.id }
 }
 
 /// The picks of the four slots, without an array per decision.
@@ -135,14 +143,14 @@ struct SlotPicks {
 /// Everything a decision chose, before it is written out: as a `Decision` value (`decide`) or straight as response
 /// bytes (`DecisionJSON.write`). Both read the same plan, so they cannot disagree on what was chosen.
 struct DecisionPlan {
-    /// The member's profile, when the member is known and consented.
-    var profile: MemberProfile?
+    /// What the templates' variables read: the member's profile (when the member is known and consented), the
+    /// campaign's name, the browsing. Held here and lent to the renderers: a copy would retain every string in the
+    /// profile. The holdout reads none of them (see `variableMask`).
+    var variables: VariableValues
     var memberKnown: Bool
     var browsingAllowed: Bool
     var segments: DecisionSegments
     var reasons: [Reason]
-    /// The name of the referral campaign, when it is a known one.
-    var campaignName: String?
     var language: String
     var languageIndex: Int?
     /// In the global holdout: every slot shows its default, rendered without variables.
@@ -236,21 +244,24 @@ struct DecisionPlan {
             for slot in Slot.allCases {
                 let template = languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }
                 traces?.append(SlotTrace(slot: slot, steps: [], templateId: template?.id ?? Snapshot.defaultTemplateId, ruleId: nil))
-                picks[slot] = template.map { Pick(template: $0, ruleId: nil) }
+                picks[slot] = template.map { Pick(template: $0, rule: nil) }
             }
         } else {
             var attributes = RuleAttributes()
             // A running experiment's variant overrides the slot's rules; the first experiment (by key) on a slot wins.
             var decided: UInt8 = 0
-            for experiment in snapshot.experiments where experiment.isLive(at: now) && decided & (1 << experiment.slot.index) == 0 {
-                if let condition = experiment.condition,
+            // By index: `for experiment in` copies each definition (a retain of every reference in it).
+            let experiments = snapshot.experiments
+            for e in experiments.indices where experiments[e].isLive(at: now) && decided & (1 << experiments[e].slot.index) == 0 {
+                let slot = experiments[e].slot
+                if let condition = experiments[e].condition,
                    !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) { continue }
-                guard let variant = experiment.assign(hashValue: unit),
-                      let template = snapshot.template(experiment.slot, id: variant.templateId, language: language)
+                guard let variant = experiments[e].assign(hashValue: unit),
+                      let template = snapshot.template(slot, id: variant.templateId, language: language)
                 else { continue }
-                picks[experiment.slot] = Pick(template: template, ruleId: nil)
-                decided |= 1 << experiment.slot.index
-                assignments.append(ExperimentAssignment(key: experiment.key, variant: variant.key, slot: experiment.slot))
+                picks[slot] = Pick(template: template, rule: nil)
+                decided |= 1 << slot.index
+                assignments.append(ExperimentAssignment(key: experiments[e].key, variant: variant.key, slot: slot))
             }
             // Every rule of every slot is matched against the segments: as keys, not strings.
             segments.keys.withUnsafeBufferPointer { keys in
@@ -265,18 +276,13 @@ struct DecisionPlan {
                 }
             }
         }
-        return DecisionPlan(profile: profile, memberKnown: memberKnown, browsingAllowed: browsingAllowed,
-                            segments: segments, reasons: reasons, campaignName: campaignName, language: language,
+        let variables = VariableValues(profile: profile, campaignName: campaignName,
+                                       interest: browsingAllowed ? context.categories.first : nil,
+                                       cartItems: browsingAllowed ? context.cartItems : 0, snapshot: snapshot)
+        return DecisionPlan(variables: variables, memberKnown: memberKnown, browsingAllowed: browsingAllowed,
+                            segments: segments, reasons: reasons, language: language,
                             languageIndex: languageIndex, holdout: holdout, measured: measured, picks: picks,
                             assignments: assignments)
-    }
-
-    /// The values the templates' variables read: none in the holdout.
-    func variableValues(_ context: DecisionContext, _ snapshot: Snapshot) -> VariableValues {
-        holdout ? VariableValues.none(snapshot)
-            : VariableValues(profile: profile, campaignName: campaignName,
-                             interest: browsingAllowed ? context.categories.first : nil,
-                             cartItems: browsingAllowed ? context.cartItems : 0, snapshot: snapshot)
     }
 
     /// The variables the chosen templates, and the defaults their blank fields fall back to, may read; nil when no
@@ -392,7 +398,7 @@ func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<
                           !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) {
                     outcome = .conditionNotMet
                 } else if let index = languageIndex, let template = entries[i].templates[index] {
-                    chosen = Pick(template: template, ruleId: rule.id)
+                    chosen = Pick(template: template, rule: rule)
                     outcome = .wins
                 } else {
                     outcome = .noTemplate
@@ -402,7 +408,7 @@ func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<
             if chosen != nil { break }
         }
     }
-    let picked = chosen ?? languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }.map { Pick(template: $0, ruleId: nil) }
+    let picked = chosen ?? languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] }.map { Pick(template: $0, rule: nil) }
     trace?.append(SlotTrace(slot: slot, steps: steps, templateId: picked?.template.id ?? Snapshot.defaultTemplateId,
                             ruleId: picked?.ruleId))
     return picked

@@ -21,8 +21,7 @@ public enum DecisionJSON {
         let plan = DecisionPlan.make(context, snapshot: snapshot, now: now, traces: &none)
         // As `decide`: the holdout renders without variables, and so does a decision whose chosen templates have none.
         let mask = plan.holdout ? nil : plan.variableMask(snapshot)
-        var slots = SlotWriter(values: mask == nil ? .none(snapshot) : plan.variableValues(context, snapshot), mask: mask,
-                               holdout: plan.holdout, languageIndex: plan.languageIndex, snapshot: snapshot)
+        var slots = SlotWriter(mask: mask, holdout: plan.holdout, languageIndex: plan.languageIndex, snapshot: snapshot)
 
         out.append(static: #"{"decisionId":"#)
         JSONWriter.appendQuoted(decisionId, to: &out)
@@ -33,30 +32,33 @@ public enum DecisionJSON {
             out.append(static: #""default""#)
         }
         out.append(static: #","greeting":"#)
-        slots.write(plan.picks.greeting, slot: .greeting, into: &out)
+        slots.write(plan.picks.greeting, slot: .greeting, values: plan.variables, into: &out)
         out.append(static: #","banner":"#)
-        slots.write(plan.picks.banner, slot: .banner, into: &out)
+        slots.write(plan.picks.banner, slot: .banner, values: plan.variables, into: &out)
         out.append(static: #","cta":"#)
-        slots.write(plan.picks.cta, slot: .cta, into: &out)
+        slots.write(plan.picks.cta, slot: .cta, values: plan.variables, into: &out)
         out.append(static: #","segments":["#)
         plan.segments.write(into: &out)
         out.append(static: #"],"reasons":["#)
-        for (i, reason) in plan.reasons.enumerated() {
+        // By index, here and for the experiments: `for … in` copies each element (a retain of every string in it).
+        for i in plan.reasons.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            reason.write(into: &out)
+            plan.reasons[i].write(into: &out)
         }
         out.append(static: #"],"language":"#)
-        if let index = plan.languageIndex, snapshot.content.languageList[index] == plan.language {
+        // `chooseLanguage` gives the language at `languageIndex` whenever it gives an index (`languageIndex(_:)`
+        // finds a language by `==`), so the escaped copy of that entry is the language.
+        if let index = plan.languageIndex {
             out.append(contentsOf: snapshot.content.languageJSON[index])
         } else {
             JSONWriter.appendQuoted(plan.language, to: &out)
         }
         out.append(static: #","experiments":["#)
-        for (i, assignment) in plan.assignments.enumerated() {
+        for i in plan.assignments.indices {
             out.append(static: i > 0 ? #",{"key":"# : #"{"key":"#)
-            JSONWriter.appendQuoted(assignment.key, to: &out)
+            JSONWriter.appendQuoted(plan.assignments[i].key, to: &out)
             out.append(static: #","variant":"#)
-            JSONWriter.appendQuoted(assignment.variant, to: &out)
+            JSONWriter.appendQuoted(plan.assignments[i].variant, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(static: plan.holdout ? #"],"holdout":true,"asOf":"# : #"],"holdout":false,"asOf":"#)
@@ -67,8 +69,8 @@ public enum DecisionJSON {
 
     /// Writes a slot's fields as `render(_:slot:…)` fills them: a blank field (empty or only spaces) takes the
     /// default template's field at the same index.
+    /// The plan's `VariableValues` are passed to each call, not stored: storing them would copy the profile.
     private struct SlotWriter {
-        let values: VariableValues
         let mask: UInt16?
         let holdout: Bool
         let languageIndex: Int?
@@ -77,15 +79,14 @@ public enum DecisionJSON {
         var json: JSON?
         var scratch: [UInt8] = []
 
-        init(values: VariableValues, mask: UInt16?, holdout: Bool, languageIndex: Int?, snapshot: Snapshot) {
-            self.values = values
+        init(mask: UInt16?, holdout: Bool, languageIndex: Int?, snapshot: Snapshot) {
             self.mask = mask
             self.holdout = holdout
             self.languageIndex = languageIndex
             self.snapshot = snapshot
         }
 
-        mutating func write(_ pick: Pick?, slot: Slot, into out: inout [UInt8]) {
+        mutating func write(_ pick: Pick?, slot: Slot, values: VariableValues, into out: inout [UInt8]) {
             guard let template = pick?.template else {
                 out.append(static: slot == .banner ? #"{"id":"default"}"# : "{}")
                 return
@@ -104,7 +105,7 @@ public enum DecisionJSON {
                 if i > 0 || slot == .banner { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: template.json.key(i))
                 let start = out.count
-                field(template, i, into: &out)
+                field(template, i, values, into: &out)
                 if Self.isBlank(out, from: start + 1, to: out.count - 1) {
                     if fallback == nil {
                         fallback = .some(languageIndex.flatMap { snapshot.content.defaults[slot.index][$0] })
@@ -112,7 +113,7 @@ public enum DecisionJSON {
                     // Templates of a slot share the field order, so the default's field is at the same index.
                     if let other = fallback ?? nil, i < other.fieldCount {
                         out.removeSubrange(start...)
-                        field(other, i, into: &out)
+                        field(other, i, values, into: &out)
                     }
                 }
             }
@@ -120,17 +121,16 @@ public enum DecisionJSON {
         }
 
         /// Field `i` of `template` as a quoted JSON string.
-        private mutating func field(_ template: ContentTemplate, _ i: Int, into out: inout [UInt8]) {
+        private mutating func field(_ template: ContentTemplate, _ i: Int, _ values: VariableValues, into out: inout [UInt8]) {
             if let text = template.json.staticValue(i) {
                 out.append(contentsOf: text)
                 return
             }
             out.append(UInt8(ascii: "\""))
-            if let program = template.programs[i] {
-                program.render(values, into: &out)
-            } else {
+            // Without a mask (the holdout, or no chosen template reads a variable) no variable is read, as in `decide`.
+            if !template.programs.render(i, values, mask: mask ?? 0, into: &out) {
                 // Templates beyond what `FieldProgram` compiles: render the text, then escape it.
-                let variables = json ?? makeJSON()
+                let variables = json ?? makeJSON(values)
                 json = variables
                 scratch.removeAll(keepingCapacity: true)
                 template.fields[i].template.render(variables, partials: NoMustachePartials(), into: &scratch)
@@ -140,7 +140,7 @@ public enum DecisionJSON {
         }
 
         /// The root context `decide` renders with.
-        private func makeJSON() -> JSON {
+        private func makeJSON(_ values: VariableValues) -> JSON {
             if holdout { return .object([:]) }
             guard let mask else { return .null }
             return values.json(mask: mask)

@@ -1,6 +1,7 @@
 /// A template field compiled for the request path: text already escaped for a JSON string, and variables named by
 /// their index in `Variables.names`, so rendering writes straight into the response bytes with no dictionary and no
 /// intermediate string.
+/// The template keeps its programs flattened (`FieldPrograms`), which is what renders.
 ///
 /// Only the Mustache that decision templates use compiles: text, `{{name}}` / `{{{name}}}` of a single-part name,
 /// `{{.}}` inside a section, and sections and inverted sections over single-part names. A decision's variables are
@@ -95,6 +96,12 @@ struct VariableValues {
         case number(Double)
     }
 
+    /// The variable's value when it is in `mask`, as `json(mask:)` has it.
+    @inline(__always)
+    func value(_ index: Int, mask: UInt16) -> Value? {
+        mask & Variables.bit(index) != 0 ? value(index) : nil
+    }
+
     /// The variable's value, or nil when the decision does not have it.
     func value(_ index: Int) -> Value? {
         switch index {
@@ -134,34 +141,124 @@ struct VariableValues {
     }
 }
 
-extension FieldProgram {
-    /// Renders into `out` as the body of a JSON string: the bytes `JSONWriter` would write for the text
-    /// `MustacheTemplate.render` gives.
-    func render(_ values: VariableValues, into out: inout [UInt8]) {
-        FieldProgram.run(ops, values, current: nil, into: &out)
+/// A template's `FieldProgram`s flattened into memory the template owns: ops without references and every text
+/// in one byte buffer. Rendering walks them through the borrowed template, so no op array and no text is retained
+/// and released per field (the nested `[Op]` arrays cost a retain and a release per op).
+struct FieldPrograms: @unchecked Sendable {
+    enum Kind: UInt8 {
+        /// Bytes `a..<b` of the text buffer.
+        case text
+        case variable
+        case iterator
+        /// The body is the ops up to index `b`.
+        case section
+        case invertedSection
+        /// A field's entry: its ops are `a..<b`; `none` for a field without a program.
+        case field
+        case none
     }
 
-    private static func run(_ ops: [Op], _ values: VariableValues, current: VariableValues.Value?, into out: inout [UInt8]) {
-        for op in ops {
-            switch op {
-            case .text(let bytes):
-                out.append(contentsOf: bytes)
-            case .variable(let index, let escaped):
-                if let index, let value = values.value(index) { write(value, escaped: escaped, into: &out) }
-            case .iterator(let escaped):
-                if let current { write(current, escaped: escaped, into: &out) }
-            case .section(let index, let body):
-                guard let index else { continue }
-                let value = values.value(index)
-                if VariableValues.isTruthy(value) { run(body, values, current: value, into: &out) }
-            case .invertedSection(let index, let body):
-                if let index, VariableValues.isTruthy(values.value(index)) { continue }
-                run(body, values, current: current, into: &out)
+    struct Op {
+        var kind: Kind
+        var escaped = false
+        /// Index into `Variables.names`, or -1 for a name that is not a variable.
+        var variable: Int8 = -1
+        var a: UInt32 = 0
+        var b: UInt32 = 0
+    }
+
+    // The first `fieldCount` ops are the fields' entries. Immutable after `init`, freed by the template's deinit.
+    private let ops: UnsafeMutableBufferPointer<Op>
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+    private let fieldCount: Int
+
+    init(_ programs: [FieldProgram?]) {
+        var flat = programs.map { _ in Op(kind: .none) }
+        var text: [UInt8] = []
+        func add(_ ops: [FieldProgram.Op]) {
+            for op in ops {
+                switch op {
+                case .text(let bytes):
+                    flat.append(Op(kind: .text, a: UInt32(text.count), b: UInt32(text.count + bytes.count)))
+                    text += bytes
+                case .variable(let index, let escaped):
+                    flat.append(Op(kind: .variable, escaped: escaped, variable: index.map { Int8($0) } ?? -1))
+                case .iterator(let escaped):
+                    flat.append(Op(kind: .iterator, escaped: escaped))
+                case .section(let index, let body), .invertedSection(let index, let body):
+                    let at = flat.count
+                    if case .section = op { flat.append(Op(kind: .section)) } else { flat.append(Op(kind: .invertedSection)) }
+                    flat[at].variable = index.map { Int8($0) } ?? -1
+                    add(body)
+                    flat[at].b = UInt32(flat.count)
+                }
             }
         }
+        for i in programs.indices {
+            guard let program = programs[i] else { continue }
+            let start = flat.count
+            add(program.ops)
+            flat[i] = Op(kind: .field, a: UInt32(start), b: UInt32(flat.count))
+        }
+        ops = UnsafeMutableBufferPointer.allocate(capacity: max(flat.count, 1))
+        _ = ops.initialize(from: flat)
+        bytes = UnsafeMutableBufferPointer.allocate(capacity: max(text.count, 1))
+        _ = bytes.initialize(from: text)
+        fieldCount = programs.count
     }
 
-    private static func write(_ value: VariableValues.Value, escaped: Bool, into out: inout [UInt8]) {
+    func deallocate() {
+        ops.deallocate()
+        bytes.deallocate()
+    }
+
+    /// Renders field `i` into `out` as the body of a JSON string: the bytes `JSONWriter` would write for the text
+    /// `MustacheTemplate.render` gives with the variables `values.json(mask: mask)`. False (nothing written) when
+    /// the field has no program.
+    @inline(__always)
+    func render(_ i: Int, _ values: VariableValues, mask: UInt16, into out: inout [UInt8]) -> Bool {
+        guard i < fieldCount, ops[i].kind == .field else { return false }
+        run(Int(ops[i].a), Int(ops[i].b), values, mask: mask, current: nil, into: &out)
+        return true
+    }
+
+    private func run(_ from: Int, _ to: Int, _ values: VariableValues, mask: UInt16, current: VariableValues.Value?,
+                     into out: inout [UInt8]) {
+        var i = from
+        while i < to {
+            let op = ops[i]
+            switch op.kind {
+            case .text:
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(op.a)..<Int(op.b)]))
+            case .variable:
+                if op.variable >= 0, let value = values.value(Int(op.variable), mask: mask) {
+                    FieldProgram.write(value, escaped: op.escaped, into: &out)
+                }
+            case .iterator:
+                if let current { FieldProgram.write(current, escaped: op.escaped, into: &out) }
+            case .section:
+                if op.variable >= 0 {
+                    let value = values.value(Int(op.variable), mask: mask)
+                    if VariableValues.isTruthy(value) { run(i + 1, Int(op.b), values, mask: mask, current: value, into: &out) }
+                }
+                i = Int(op.b)
+                continue
+            case .invertedSection:
+                if op.variable < 0 || !VariableValues.isTruthy(values.value(Int(op.variable), mask: mask)) {
+                    run(i + 1, Int(op.b), values, mask: mask, current: current, into: &out)
+                }
+                i = Int(op.b)
+                continue
+            case .field, .none:
+                break
+            }
+            i += 1
+        }
+    }
+}
+
+extension FieldProgram {
+    static func write(_ value: VariableValues.Value, escaped: Bool, into out: inout [UInt8]) {
         switch value {
         case .number(let n):
             // Digits, sign, point and exponent: nothing to escape in HTML or JSON.
