@@ -318,9 +318,14 @@ enum ThreadRandom {
     }
 }
 
-/// Wall-clock time in seconds since the epoch.
+/// Wall-clock time in seconds since the epoch. Straight from `clock_gettime`: Foundation's `Date()` costs more,
+/// and every request reads it.
 enum Clock {
-    static func now() -> Double { Date().timeIntervalSince1970 }
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
 }
 
 /// The body of `POST /v1/events` answers: `{"accepted": n, "rejected": [{"index": i, "message": "..."}]}`.

@@ -82,21 +82,28 @@ struct AccessLineFormatter {
         var fraction = micros % 1_000
         if fraction != 0 {
             out.append(UInt8(ascii: "."))
+            // Three digits with leading zeros, then the trailing zeros dropped: 50 µs is ".05", 120 µs ".12".
             var digits = 3
             while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-            let text = String(fraction)
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits - text.utf8.count))
-            out.append(contentsOf: text.utf8)
+            var divisor: UInt64 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
+            }
         }
-        out.append(contentsOf: "}\n".utf8)
+        out.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "\n"))
     }
 
+    /// Digits written in place: no `String` per number on the log thread.
     private func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
-            return
+        var divisor: UInt64 = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
-        out.append(contentsOf: String(value).utf8)
     }
 }
 

@@ -108,7 +108,7 @@ extension EventLoop {
             next = .body
         }
         if next != c.phase {
-            c.setPhase(next, now: Posix.monotonicNanos(), configuration: configuration)
+            c.setPhase(next, now: loopNanos, configuration: configuration)
         }
     }
 
@@ -118,7 +118,7 @@ extension EventLoop {
         c.requestIsHead = request.method == "HEAD"
         c.requestKeepsAlive = c.parser.lastRequestKeepsAlive
         c.requestIsHTTP10 = request.minorVersion == 0
-        c.setPhase(.response, now: Posix.monotonicNanos(), configuration: configuration)
+        c.setPhase(.response, now: loopNanos, configuration: configuration)
         c.inRespond = true
         responder.respond(to: request, reply: HTTPReply(loop: self, fd: c.fd, registration: c.registration,
                                                         sequence: c.sequence))
@@ -174,7 +174,7 @@ extension EventLoop {
             case .processed(let n):
                 c.outOffset += n
                 if c.phase == .write {
-                    c.deadline = Posix.monotonicNanos() &+ UInt64(configuration.idleTimeout * 1e9)
+                    c.deadline = loopNanos &+ UInt64(configuration.idleTimeout * 1e9)
                 }
             case .wouldBlock:
                 setWritableInterest(c, true)

@@ -38,6 +38,9 @@ final class EventLoop: @unchecked Sendable {
     private var nextRegistration: UInt32 = EventLoop.firstConnectionRegistration
     let maxConnections: Int
     let date = DateCache()
+    /// The monotonic clock read once per loop iteration, after `epoll_wait`: connection deadlines are seconds
+    /// long, so the per-request phase changes use this instead of a clock call each.
+    var loopNanos: UInt64 = 0
     let readBuffer: UnsafeMutableRawBufferPointer
     private let events: UnsafeMutableRawPointer
     private let maxEvents: Int32 = 256
@@ -164,6 +167,7 @@ final class EventLoop: @unchecked Sendable {
             } catch {
                 return  // epoll itself failed: nothing sensible is left to do on this loop
             }
+            loopNanos = Posix.monotonicNanos()
             for i in 0..<count {
                 let base = events + i * Posix.epollEventStride
                 let flags = base.loadUnaligned(as: UInt32.self)
@@ -194,7 +198,7 @@ final class EventLoop: @unchecked Sendable {
                 setListenerInterest(true)
             }
             if connectionCount > 0 || shuttingDown {
-                let now = Posix.monotonicNanos()
+                let now = loopNanos
                 if now >= nextTick {
                     nextTick = now + tickNanos
                     expireTimers(now: now)

@@ -33,10 +33,25 @@ public struct HTTPRequest: Sendable {
 /// Header fields in arrival order; names compare case-insensitively (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable, Sequence {
     public private(set) var fields: [(name: String, value: String)]
+    /// Every field is safe to write as it is (`HTTPResponse.isSafe`): checked when a field is added, so a shared
+    /// header list (`Content-Type: application/json`) is not checked again for every response that carries it.
+    private(set) var allSafe: Bool
 
-    public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
+    public init(_ fields: [(name: String, value: String)] = []) {
+        self.fields = fields
+        allSafe = fields.allSatisfy(HTTPResponse.isSafeField)
+    }
 
-    public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+    /// Fields the parser has already checked (token names, values without CTLs but HT): nothing to check again.
+    init(parsed fields: [(name: String, value: String)]) {
+        self.fields = fields
+        allSafe = true
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append((name, value))
+        allSafe = allSafe && HTTPResponse.isSafeField((name, value))
+    }
 
     /// The first value of the field `name`, or nil.
     public subscript(name: String) -> String? {

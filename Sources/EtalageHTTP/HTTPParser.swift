@@ -470,7 +470,7 @@ public struct HTTPParser: Sendable {
             return String(decoding: UnsafeBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self)
         }
         var request = HTTPRequest(method: method, target: target, minorVersion: minorVersion,
-                                  headers: HTTPHeaders(fields), body: [])
+                                  headers: HTTPHeaders(parsed: fields), body: [])
         let isConnect = method == "CONNECT"
         if !isConnect, targetEnd > targetStart, buffer[targetStart] != UInt8(ascii: "/"),
            let afterScheme = HTTPParser.endOfScheme(target) {

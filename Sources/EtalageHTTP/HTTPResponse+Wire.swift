@@ -22,8 +22,7 @@ extension HTTPResponse {
 
         for field in headers.fields where HTTPResponse.isResponderField(field.name) {
             // Never let a CR or LF from a responder split the response (RFC 9112 §11.1).
-            guard HTTPResponse.isSafe(field.name, allowSpace: false), HTTPResponse.isSafe(field.value, allowSpace: true)
-            else { continue }
+            guard headers.allSafe || HTTPResponse.isSafeField(field) else { continue }
             out.append(contentsOf: field.name.utf8)
             out.append(UInt8(ascii: ":")); out.append(SP)
             out.append(contentsOf: field.value.utf8)
@@ -63,6 +62,11 @@ extension HTTPResponse {
     @inline(__always)
     static func asciiCaseInsensitive(_ a: UInt8, _ b: UInt8) -> Bool {
         (a >= 65 && a <= 90 ? a | 0x20 : a) == (b >= 65 && b <= 90 ? b | 0x20 : b)
+    }
+
+    /// A field that cannot split the response: a token-ish name, a value without CR, LF or NUL.
+    static func isSafeField(_ field: (name: String, value: String)) -> Bool {
+        isSafe(field.name, allowSpace: false) && isSafe(field.value, allowSpace: true)
     }
 
     static func isSafe(_ text: String, allowSpace: Bool) -> Bool {

@@ -36,6 +36,27 @@ final class HTTPParserTests: XCTestCase {
         XCTAssertNil(try parser.next())
     }
 
+    /// Parsed fields stay bytes until asked for; lookups, `values`, `fields` and `add` see them as strings.
+    func testParsedHeadersReadInArrivalOrderCaseInsensitively() throws {
+        var parser = HTTPParser()
+        parser.append(contentsOf: Array("GET / HTTP/1.1\r\nHost: h\r\nX-Tag: a\r\nx-tag: b\r\nEmpty:\r\n\r\n".utf8)
+                                  + Array("GET / HTTP/1.1\r\nHost: h\r\nX-Obs: a".utf8) + [0xFF]
+                                  + Array("b\r\n\r\n".utf8))
+        var request = try XCTUnwrap(try parser.next())
+        XCTAssertEqual(request.headers["X-TAG"], "a")
+        XCTAssertEqual(request.headers.values("x-tag"), ["a", "b"])
+        XCTAssertEqual(request.headers["empty"], "")
+        XCTAssertNil(request.headers["X-Ta"])
+        XCTAssertEqual(request.headers.fields.map(\.name), ["Host", "X-Tag", "x-tag", "Empty"])
+        request.headers.add("X-Added", "c")
+        XCTAssertEqual(request.headers.fields.map(\.value), ["h", "a", "b", "", "c"])
+        XCTAssertEqual(request.headers["x-added"], "c")
+        XCTAssertEqual(Array(request.headers).count, 5)
+        // obs-text is kept as received and decoded (repaired) only when read.
+        let second = try XCTUnwrap(try parser.next())
+        XCTAssertEqual(second.headers["X-Obs"], "a\u{FFFD}b")
+    }
+
     func testAbsoluteFormTargetsRouteOnTheirPath() throws {
         var parser = HTTPParser()
         parser.append(contentsOf: Array("GET http://example.com:8080/v1/x?a=b HTTP/1.1\r\n\r\nGET http://h HTTP/1.1\r\n\r\n".utf8))
