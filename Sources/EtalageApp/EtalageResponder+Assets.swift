@@ -78,25 +78,29 @@ struct StaticAsset: Sendable {
     /// Folders whose paths are all static files: anything unknown under them is a 404 here.
     static let folders = ["/admin", "/demo"]
 
+    /// Whether `path` is an asset path: a file, a folder without its slash, or anything in an asset folder. The one
+    /// list of asset paths, for routing and for the `assets` label of metrics and the access log.
+    static func owns(_ path: String) -> Bool {
+        files[path] != nil || folders.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
     /// The answer for an asset path (a file, a folder without its slash, an unknown file in an asset folder),
     /// or nil when the path belongs to someone else.
     static func response(to request: HTTPRequest) -> HTTPResponse? {
         let path = request.path
-        let file = files[path]
-        let isFolder = folders.contains(path)
-        guard file != nil || isFolder || folders.contains(where: { path.hasPrefix($0 + "/") }) else { return nil }
+        guard owns(path) else { return nil }
         guard request.method == "GET" || request.method == "HEAD" else {
             var response = EtalageResponder.error(405, "method_not_allowed", "\(path) accepts GET, HEAD, not \(request.method)")
             response.headers.add("Allow", "GET, HEAD")
             return response
         }
-        if isFolder {
+        if folders.contains(path) {
             // RFC 9110 §15.4.2: moved for good; relative links in the page resolve against the folder.
             var headers = HTTPHeaders()
             headers.add("Location", path + "/" + (request.query.map { "?" + $0 } ?? ""))
             return HTTPResponse(status: 301, headers: headers)
         }
-        guard let file else {
+        guard let file = files[path] else {
             return EtalageResponder.error(404, "not_found", "no file at \(path)")
         }
         return file.response(ifNoneMatch: request.headers["If-None-Match"])

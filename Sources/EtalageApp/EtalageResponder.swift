@@ -25,16 +25,6 @@ struct EtalageResponder: HTTPResponder {
     let accessLog: AccessLog?
     let cors: CORSPolicy
 
-    /// Endpoints and the methods each allows; anything else is 404 or 405.
-    static let routes: [String: [String]] = [
-        "/v1/decisions": ["POST"],
-        "/v1/events": ["POST"],
-        "/healthz": ["GET", "HEAD"],
-        "/readyz": ["GET", "HEAD"],
-        "/metrics": ["GET", "HEAD"],
-        "/openapi.json": ["GET", "HEAD"],
-    ]
-
     /// Every answer goes out through `finish`: CORS headers, the request's metrics and its access-log line.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         let started = MonotonicClock.nanos()
@@ -58,7 +48,7 @@ struct EtalageResponder: HTTPResponder {
                         method: method)
             reply(response)
         }
-        route(request, requestId: requestId, origin: origin, now: time, reply: finish)
+        route(request, endpoint: endpoint, requestId: requestId, origin: origin, now: time, reply: finish)
     }
 
     private func finish(_ response: inout HTTPResponse, endpoint: Endpoint, origin: String?, started: UInt64, time: Double,
@@ -70,8 +60,9 @@ struct EtalageResponder: HTTPResponder {
                                        status: response.status, nanos: nanos))
     }
 
-    /// `now` is the request's arrival (seconds since the epoch), read once for everything the request does.
-    func route(_ request: HTTPRequest, requestId: String, origin: String?, now: Double,
+    /// `endpoint` is `Endpoint(path: request.path)`, the one table of paths; `now` is the request's arrival (seconds
+    /// since the epoch), read once for everything the request does.
+    func route(_ request: HTTPRequest, endpoint: Endpoint, requestId: String, origin: String?, now: Double,
                reply: @escaping @Sendable (HTTPResponse) -> Void) {
         if CORSPolicy.isPreflight(request) {
             guard origin != nil else {
@@ -79,22 +70,27 @@ struct EtalageResponder: HTTPResponder {
             }
             return reply(CORSPolicy.preflightResponse())
         }
-        if request.path.hasPrefix("/v1/admin/") { return admin(request, now: now, reply: reply) }
-        if let asset = asset(request) { return reply(asset) }
-        guard let methods = Self.routes[request.path] else {
+        // The methods each endpoint allows; anything else is 405. Admin routes and assets check their own.
+        let methods: [String]
+        switch endpoint {
+        case .admin: return admin(request, now: now, reply: reply)
+        case .assets, .notFound:
+            if let asset = asset(request) { return reply(asset) }
             return reply(Self.error(404, "not_found", "no endpoint at \(request.path)"))
+        case .decisions, .events: methods = ["POST"]
+        case .healthz, .readyz, .metrics, .openapi: methods = ["GET", "HEAD"]
         }
         guard methods.contains(request.method) else {
             var response = Self.error(405, "method_not_allowed", "\(request.path) accepts \(methods.joined(separator: ", ")), not \(request.method)")
             response.headers.add("Allow", methods.joined(separator: ", "))
             return reply(response)
         }
-        switch request.path {
-        case "/v1/decisions": reply(decisions(request, decisionId: requestId, now: now))
-        case "/v1/events": track(request, now: now, reply: reply)
-        case "/readyz": reply(ready())
-        case "/metrics": reply(metricsPage())
-        case "/openapi.json": reply(Self.json(200, OpenAPIDocument.bytes))
+        switch endpoint {
+        case .decisions: reply(decisions(request, decisionId: requestId, now: now))
+        case .events: track(request, now: now, reply: reply)
+        case .readyz: reply(ready())
+        case .metrics: reply(metricsPage())
+        case .openapi: reply(Self.json(200, OpenAPIDocument.bytes))
         default: reply(health())
         }
     }

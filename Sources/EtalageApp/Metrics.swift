@@ -18,8 +18,7 @@ enum Endpoint: Int, CaseIterable, Sendable {
         case "/metrics": self = .metrics
         case "/openapi.json": self = .openapi
         case _ where path.hasPrefix("/v1/admin/"): self = .admin
-        case "/etalage.js", "/admin", "/demo": self = .assets
-        case _ where path.hasPrefix("/admin/") || path.hasPrefix("/demo/"): self = .assets
+        case _ where StaticAsset.owns(path): self = .assets
         default: self = .notFound
         }
     }
