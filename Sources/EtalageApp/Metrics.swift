@@ -121,12 +121,6 @@ final class ServerMetrics: Sendable {
         refused[Self.refusalSlot(status)].add()
     }
 
-    func requestCount(_ endpoint: Endpoint, status: Int) -> Int {
-        requests[endpoint.rawValue * (Self.statuses.count + 1) + Self.statusSlot(status)].count
-    }
-
-    func refusedCount(status: Int) -> Int { refused[Self.refusalSlot(status)].count }
-
     /// Appends the request series in the Prometheus text format.
     func render(into text: inout PrometheusText) {
         text.family("etalage_requests_total", type: "counter", help: "Requests answered, by endpoint and status.")
