@@ -251,20 +251,26 @@ struct EtalageResponder: HTTPResponder {
 enum DecisionID {
     static func make() -> String {
         let (a, b) = ThreadRandom.next128()
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 32) { out in
             var v = a
             for i in 0..<16 {
-                out[i] = hex[Int(v & 0xf)]
+                out[i] = hexDigit(v)
                 v >>= 4
             }
             v = b
             for i in 16..<32 {
-                out[i] = hex[Int(v & 0xf)]
+                out[i] = hexDigit(v)
                 v >>= 4
             }
             return 32
         }
+    }
+
+    /// The low four bits as a lowercase hex digit: computed, so an id allocates nothing but its string.
+    @inline(__always)
+    static func hexDigit(_ v: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: v & 0xf)
+        return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
 
