@@ -648,11 +648,8 @@
           clear(chart);
           if (answer.status !== 200) { append(chart, h('p', { 'class': 'muted', text: 'No results: ' + errorText(answer.body) })); return; }
           append(chart, window.EtalageCharts.rateChart(answer.body));
-          var first = (answer.body.variants || [])[0];
-          var source = first && window.EtalageCharts.interval(first, answer.body.confidenceLevel || 0.95);
           append(chart, h('p', { 'class': 'muted small', text: 'Bars: conversion rate (converting visitors / visitors exposed); whiskers: '
-            + Math.round((answer.body.confidenceLevel || 0.95) * 100) + '% confidence interval'
-            + (source && source.source === 'wilson' ? ' (Wilson score)' : '') + '; dashed line: the control.' }));
+            + Math.round((answer.body.confidenceLevel || 0.95) * 100) + '% confidence interval (Wilson score); dashed line: the control.' }));
           append(table, resultsTable(answer.body));
         }).catch(failed);
       });

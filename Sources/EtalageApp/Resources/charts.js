@@ -40,20 +40,6 @@
     return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
   }
 
-  /** The interval the server gives for a variant's rate, if it gives one; else Wilson's from the counts. */
-  function interval(variant, level) {
-    var candidates = [variant.conversionRateInterval, variant.rateInterval, variant.interval, variant.ci];
-    for (var i = 0; i < candidates.length; i++) {
-      var c = candidates[i];
-      if (c && typeof c.lower === 'number' && typeof c.upper === 'number') return { lower: c.lower, upper: c.upper, source: 'server' };
-    }
-    if (typeof variant.conversionRateLower === 'number' && typeof variant.conversionRateUpper === 'number') {
-      return { lower: variant.conversionRateLower, upper: variant.conversionRateUpper, source: 'server' };
-    }
-    var w = wilson(variant.conversions, variant.visitors, level);
-    return w ? { lower: w.lower, upper: w.upper, source: 'wilson' } : null;
-  }
-
   /** The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value`: a round axis step. */
   function niceStep(value) {
     if (!(value > 0)) return 0.0025;
@@ -74,7 +60,7 @@
     var variants = Array.isArray(report.variants) ? report.variants : [];
     var rows = variants.map(function (v) {
       var rate = typeof v.conversionRate === 'number' ? v.conversionRate : (v.visitors > 0 ? v.conversions / v.visitors : null);
-      return { key: String(v.key), control: v.control === true, visitors: v.visitors || 0, rate: rate, ci: interval(v, level) };
+      return { key: String(v.key), control: v.control === true, visitors: v.visitors || 0, rate: rate, ci: wilson(v.conversions, v.visitors, level) };
     });
     var top = 0;
     rows.forEach(function (r) { top = Math.max(top, r.ci ? r.ci.upper : 0, r.rate || 0); });
@@ -124,5 +110,5 @@
     return svg;
   }
 
-  window.EtalageCharts = { rateChart: rateChart, wilson: wilson, normalQuantile: normalQuantile, interval: interval };
+  window.EtalageCharts = { rateChart: rateChart, wilson: wilson, normalQuantile: normalQuantile };
 })();
