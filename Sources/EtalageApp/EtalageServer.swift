@@ -90,8 +90,9 @@ public final class EtalageServer: Sendable {
         accessLog?.close()
     }
 
+    /// One line to stderr, through the same write as the access log's batches.
     public static let standardLog: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        writeStandardError(Array((line + "\n").utf8))
     }
 
     /// Writes the bytes to stderr whole, retrying short writes and `EINTR`; gives up on any other error (a log
