@@ -114,6 +114,42 @@ struct TestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A listening socket on 127.0.0.1 that never accepts: connections complete in the kernel and then hang.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestError("socket failed: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            _ = Glibc.close(fd)
+            throw TestError("bind/listen failed: \(errno)")
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
+
+    /// A port nothing listens on: bound, then closed. Another process could take it first: fine for tests.
+    static func closedPort() throws -> Int {
+        let listener = try SilentListener()
+        listener.close()
+        return listener.port
+    }
+}
+
 /// The built `etalage` executable next to the test bundle.
 let etalageBinary: String = {
     let products = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
@@ -144,11 +180,8 @@ func runEtalage(_ arguments: [String], environment: [String: String] = [:]) thro
 }
 
 /// Starts `etalage serve` on a free loopback port with `arguments` added, and waits until `/healthz` answers.
-/// The port is found by binding port 0 and closing it, so another process could take it first: fine for tests.
 func startEtalageServe(database: String, arguments: [String] = [], output: FileHandle = .nullDevice) throws -> (Process, Int) {
-    let probe = try SilentListener()
-    let port = probe.port
-    probe.close()
+    let port = try SilentListener.closedPort()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: etalageBinary)
     process.arguments = ["serve", "--port", String(port), "--db", database,

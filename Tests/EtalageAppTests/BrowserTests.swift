@@ -153,7 +153,7 @@ final class BrowserTests: XCTestCase {
     }
 
     func testUnreachableDecisionEndpointLeavesTheStaticContent() throws {
-        let closed = try Self.closedPort()
+        let closed = try SilentListener.closedPort()
         let shot = Self.screenshotPath("demo-server-down")
         let run = try browse([
             ["goto": base + "/demo/?visitor=new&endpoint=http://127.0.0.1:\(closed)"],
@@ -471,42 +471,6 @@ final class BrowserTests: XCTestCase {
         }
         return found
     }
-
-    /// A port nothing listens on: bound, then closed.
-    static func closedPort() throws -> Int {
-        let listener = try SilentListener()
-        listener.close()
-        return listener.port
-    }
-}
-
-/// A listening socket on 127.0.0.1 that never accepts: connections complete in the kernel and then hang.
-final class SilentListener {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestError("socket failed: \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            _ = Glibc.close(fd)
-            throw TestError("bind/listen failed: \(errno)")
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() { _ = Glibc.close(fd) }
 }
 
 /// `etalage serve` as its own process on a free port and a fresh database from the fixtures, as an operator runs it.
