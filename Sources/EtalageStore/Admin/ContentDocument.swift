@@ -51,10 +51,8 @@ public struct ContentDocument: Sendable, Equatable {
     /// Applies `changes` to the live tables, in an order that keeps references intact (segments and templates
     /// before the rules and experiments that use them; deletes of those last). The caller holds the transaction.
     static func write(_ changes: [ContentChange], to db: SQLiteConnection, now: Double) throws {
-        let puts = changes.filter { $0.action == .put }.sorted { $0.kind < $1.kind }
-        let deletes = changes.filter { $0.action == .delete }.sorted { $1.kind < $0.kind }
         let stamp = Timestamp.format(now)
-        for change in puts + deletes {
+        for change in inApplyOrder(changes) {
             let members = change.kind.keyMembers(change.key)
             func field(_ name: String) -> SQLiteValue { .text(members[name]?.stringValue ?? "") }
             switch (change.kind, change.action) {
@@ -80,6 +78,12 @@ public struct ContentDocument: Sendable, Equatable {
                 try db.run(ExperimentSQL.delete, [.text(change.key)])
             }
         }
+    }
+
+    /// `changes` in the order a release applies them: puts of what others refer to first, deletes of it last.
+    static func inApplyOrder(_ changes: [ContentChange]) -> [ContentChange] {
+        changes.filter { $0.action == .put }.sorted { $0.kind < $1.kind }
+            + changes.filter { $0.action == .delete }.sorted { $1.kind < $0.kind }
     }
 
     static func unreadable(_ change: ContentChange) -> AdminError {

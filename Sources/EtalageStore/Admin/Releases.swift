@@ -214,9 +214,7 @@ public enum Releases {
             let newer = Dictionary(try ContentDraft.pending(db).map { ("\($0.kind.rawValue) \($0.key)", $0) },
                                    uniquingKeysWith: { _, last in last })
             // The order a release applies in: what others refer to is put first and deleted last.
-            let ordered = release.changes.filter { $0.action == .put }.sorted { $0.kind < $1.kind }
-                + release.changes.filter { $0.action == .delete }.sorted { $1.kind < $0.kind }
-            for change in ordered {
+            for change in ContentDocument.inApplyOrder(release.changes) {
                 if let pending = newer["\(change.kind.rawValue) \(change.key)"] {
                     result.skipped.append(.init(change: change, reason: "the draft has a newer change of it, by \(pending.author) at \(pending.at)"))
                     continue
