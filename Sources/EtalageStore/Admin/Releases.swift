@@ -251,8 +251,7 @@ public enum Releases {
                                 now: Double) throws -> Release {
         let id: Int = try db.writeTransaction {
             try ensureBaselineInTransaction(db, now: now)
-            let published = try read(db, ReleaseSQL.selectAll).filter { $0.sequence != nil && $0.document != nil }
-                .sorted { ($0.sequence ?? 0) > ($1.sequence ?? 0) }
+            let published = Array(inPublishOrder(try read(db, ReleaseSQL.selectAll)).reversed())  // newest first
             guard let live = published.first else { throw AdminError(.conflict, "nothing_to_roll_back", "no release is live") }
             if let from, from != live.id {
                 throw AdminError(.conflict, "live_changed",
@@ -276,6 +275,11 @@ public enum Releases {
         }
         guard let release = try release(db, id: id) else { throw AdminError.notFound("release \(id)") }
         return release
+    }
+
+    /// The releases that were published (those with a document), oldest first; `seq` is unique, so the order is total.
+    static func inPublishOrder(_ releases: [Release]) -> [Release] {
+        releases.filter { $0.sequence != nil && $0.document != nil }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
     }
 
     static func nextSequence(_ db: SQLiteConnection) throws -> Int { try db.scalarInt(ReleaseSQL.nextSeq) ?? 1 }
@@ -392,7 +396,7 @@ public enum Releases {
         return try db.readTransaction {
             let releases = try read(db, ReleaseSQL.selectAll)
             if time <= now {
-                let published = releases.filter { $0.sequence != nil && $0.document != nil }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
+                let published = inPublishOrder(releases)
                 let then = published.last { ($0.publishedAt.flatMap { Timestamp.parse($0) } ?? .infinity) <= time } ?? published.first
                 if let then, let document = then.document { return (then.id, document) }
                 return (nil, try ContentDocument.read(db))
