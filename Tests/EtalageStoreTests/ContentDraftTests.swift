@@ -91,6 +91,13 @@ final class ContentDraftTests: XCTestCase {
         XCTAssertEqual(try put(.template, "greeting/deal/nl", #"{"source":"text: Nu 20% korting"}"#).state, .new)
     }
 
+    func testAByteOrderMarkIsAFormatErrorNotUnfairness() throws {
+        let error = try XCTUnwrap(refusal(.template, "greeting/bom/nl", #"{"source":"\uFEFF# hi\ntext: Hoi"}"#))
+        XCTAssertEqual(error.code, "invalid_template")
+        XCTAssertEqual(error.line, 1)
+        XCTAssertTrue(error.message.contains("byte order mark"), error.message)
+    }
+
     func testFieldsOfTheWrongTypeAreABadRequest() throws {
         XCTAssertEqual(refusal(.template, "greeting/x/nl", #"{"source":5}"#)?.kind, .badRequest)
         XCTAssertEqual(refusal(.template, "greeting/x/nl", #"{"source":"text: a","colour":"red"}"#)?.kind, .badRequest)

@@ -110,10 +110,9 @@ enum ContentItem {
         case .success: break
         case .failure(let problems):
             // `check` reports the format's first error, or else every unfair quantity.
-            let wellFormed = (try? ContentTemplate(slot: slot, id: id, language: locale, source: source)) != nil
             let first = problems.errors.first
             let message = problems.errors.map { "\($0.line):\($0.column): \($0.message)" }.joined(separator: "; ")
-            throw AdminError(.invalid, wellFormed ? "unfair_content" : "invalid_template", message,
+            throw AdminError(.invalid, problems.unfair ? "unfair_content" : "invalid_template", message,
                              line: first?.line, column: first?.column)
         }
         return .object(["slot": .string(slotName), "id": .string(id), "locale": .string(locale), "source": .string(source)])

@@ -104,13 +104,18 @@ public enum TemplateFiles {
             return .failure(TemplateErrors([error]))
         }
         let unfair = policy.check(source: source)
-        return unfair.isEmpty ? .success(source) : .failure(TemplateErrors(unfair))
+        return unfair.isEmpty ? .success(source) : .failure(TemplateErrors(unfair, unfair: true))
     }
 
     /// Problems of one file, for `Result`.
     public struct TemplateErrors: Error, Sendable {
         public var errors: [TemplateError]
-        public init(_ errors: [TemplateError]) { self.errors = errors }
+        /// True when the template is well-formed and only the fairness policy refuses it.
+        public var unfair: Bool
+        public init(_ errors: [TemplateError], unfair: Bool = false) {
+            self.errors = errors
+            self.unfair = unfair
+        }
     }
 
     /// Reads and checks every template under `directory` for seeding a database.
