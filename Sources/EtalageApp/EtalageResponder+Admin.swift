@@ -86,7 +86,7 @@ extension EtalageResponder {
                 return Self.adminJSON(200, .object(["deleted": entry.json()]))
             default:
                 guard let entry = try ContentDraft.view(db).entry(kind, key) else {
-                    throw AdminError.init(.notFound, "not_found", "no \(kind.rawValue) '\(key)' in the draft")
+                    throw AdminError.notFound("\(kind.rawValue) '\(key)' in the draft")
                 }
                 return Self.adminJSON(200, entry.json())
             }
@@ -95,7 +95,7 @@ extension EtalageResponder {
             let view = try ContentDraft.view(db)
             guard let item = view.live[.experiment][key] ?? view.draft[.experiment][key],
                   let definition = try? ExperimentDefinition(json: item) else {
-                throw AdminError(.notFound, "not_found", "no experiment '\(key)'")
+                throw AdminError.notFound("experiment '\(key)'")
             }
             let report: ExperimentReport
             do { report = try ExperimentReport.make(db, definition: definition) } catch let error as ExperimentStoreError {
@@ -129,7 +129,7 @@ extension EtalageResponder {
 
         case .release(let id):
             if call.method == "DELETE" { return Self.adminJSON(200, try Releases.cancel(db, id: id).json) }
-            guard let release = try Releases.release(db, id: id) else { throw AdminError(.notFound, "not_found", "no release \(id)") }
+            guard let release = try Releases.release(db, id: id) else { throw AdminError.notFound("release \(id)") }
             return Self.adminJSON(200, release.json(detail: true))
 
         case .rollback:

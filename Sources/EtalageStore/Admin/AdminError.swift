@@ -32,5 +32,6 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func field(_ message: String) -> AdminError { AdminError(.badRequest, "invalid_field", message) }
-    static func notFound(_ what: String) -> AdminError { AdminError(.notFound, "not_found", "no \(what)") }
+    /// 404 `not_found`, "no \(what)".
+    public static func notFound(_ what: String) -> AdminError { AdminError(.notFound, "not_found", "no \(what)") }
 }
