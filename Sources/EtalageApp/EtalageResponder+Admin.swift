@@ -57,24 +57,25 @@ extension EtalageResponder {
 
         case .list(let kind):
             let view = try ContentDraft.view(db)
-            var entries = view.entries(kind).map { $0.json() }
-            if kind == .rule || kind == .segment {
-                let reach = reachCounts(view.draft, now: now)
-                let byRule = Dictionary(reach.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                entries = view.entries(kind).map { entry in
-                    if kind == .segment { return entry.json(["members": .number(Double(reach.segments[entry.key] ?? 0))]) }
-                    let counts = byRule[entry.key]
-                    return entry.json(["reach": .number(Double(counts?.reach ?? 0)), "wins": .number(Double(counts?.wins ?? 0))])
-                }
+            let entries = view.entries(kind)
+            guard kind == .rule || kind == .segment else {
+                return Self.adminJSON(200, .object([kind.plural: .array(entries.map { $0.json() })]))
             }
-            return Self.adminJSON(200, .object([kind.plural: .array(entries)]))
+            let reach = reachCounts(view.draft, now: now)
+            let byRule = Dictionary(reach.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let items = entries.map { entry in
+                if kind == .segment { return entry.json(["members": .number(Double(reach.segments[entry.key] ?? 0))]) }
+                let counts = byRule[entry.key]
+                return entry.json(["reach": .number(Double(counts?.reach ?? 0)), "wins": .number(Double(counts?.wins ?? 0))])
+            }
+            return Self.adminJSON(200, .object([kind.plural: .array(items)]))
 
         case .unreachableItem(let kind, let key):
             // A key with '/' in one of its fields: no such item can exist (see `ContentItem.keyProblem`).
             if call.method == "PUT" {
                 throw AdminError(.invalid, "invalid_\(kind.rawValue)", "'\(key)' must not contain '/' in its id")
             }
-            throw AdminError(.notFound, "not_found", "no \(kind.rawValue) '\(key)' in the draft")
+            throw AdminError.notFound("\(kind.rawValue) '\(key)' in the draft")
 
         case .item(let kind, let key):
             switch call.method {
