@@ -243,9 +243,7 @@ extension EtalageResponder {
         guard let data = try MemberPrivacy.export(db, memberId: id) else {
             return Self.error(404, "member_not_found", "no member with that id")
         }
-        var w = JSONWriter()
-        w.value(data)
-        return Self.json(200, w.bytes)
+        return Self.adminJSON(200, data)
     }
 
     /// Whether the request carries the admin token, compared in constant time.
@@ -254,11 +252,7 @@ extension EtalageResponder {
         return ConstantTime.equal(Array(adminToken.utf8), Array(header.utf8.dropFirst(7)))
     }
 
-    static func adminJSON(_ status: Int, _ value: JSON) -> HTTPResponse {
-        var w = JSONWriter()
-        w.value(value)
-        return json(status, w.bytes)
-    }
+    static func adminJSON(_ status: Int, _ value: JSON) -> HTTPResponse { json(status, value.serialized()) }
 
     /// The one place a store refusal becomes a status: 400 malformed, 404 unknown, 409 conflict, 422 invalid.
     static func adminError(_ error: AdminError) -> HTTPResponse {

@@ -1274,9 +1274,7 @@ extension OpenAPIDocument {
         components["responses"] = .object(responses)
         root["paths"] = .object(paths)
         root["components"] = .object(components)
-        var w = JSONWriter()
-        w.value(.object(root))
-        return w.bytes
+        return JSON.object(root).serialized()
     }()
 }
 

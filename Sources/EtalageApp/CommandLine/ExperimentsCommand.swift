@@ -94,16 +94,13 @@ enum ExperimentsCommand {
         let stored = try ExperimentStore.list(db, warnings: &warnings)
         for warning in warnings { Etalage.printError("warning: \(warning)") }
         if json {
-            var w = JSONWriter()
-            w.beginArray()
-            for s in stored {
-                guard case .object(var members) = s.definition.json else { continue }
+            let items = stored.compactMap { s -> JSON? in
+                guard case .object(var members) = s.definition.json else { return nil }
                 if let t = s.createdAt { members["createdAt"] = .string(Timestamp.format(t)) }
                 if let t = s.stoppedAt { members["stoppedAt"] = .string(Timestamp.format(t)) }
-                w.value(.object(members))
+                return .object(members)
             }
-            w.endArray()
-            print(String(decoding: w.bytes, as: UTF8.self))
+            print(JSON.array(items).description)
             return 0
         }
         guard !stored.isEmpty else {

@@ -26,9 +26,7 @@ enum MembersCommand {
         let db = try CommandDatabase.open(args, environment)
         if sub == "export" {
             guard let data = try MemberPrivacy.export(db, memberId: id) else { throw CommandError("no member '\(id)'") }
-            var w = JSONWriter()
-            w.value(data)
-            print(String(decoding: w.bytes, as: UTF8.self))
+            print(data.description)
             return 0
         }
         guard args.has("confirm") else { throw UsageError("erasing cannot be undone: add --confirm") }
