@@ -155,7 +155,7 @@ extension EtalageResponder {
             let reference = try call.reference("release") ?? .live
             let document = reference == .live ? nil : try Releases.document(db, reference)
             let reach = reachCounts(document, now: now)
-            let catalog = document.map { ContentPreview.snapshot($0, over: snapshots.snapshot, memberId: nil).segments } ?? snapshots.snapshot.segments
+            let catalog = document?.segmentCatalog ?? snapshots.snapshot.segments
             let segments = catalog.definitions.map { d in
                 JSON.object(["id": .string(d.id), "members": .number(Double(reach.segments[d.id] ?? 0))])
             }

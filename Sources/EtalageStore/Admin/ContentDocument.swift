@@ -144,8 +144,7 @@ public struct ContentDocument: Sendable, Equatable {
         let templates: Set<String>
 
         init(_ document: ContentDocument) {
-            var warnings: [SnapshotBuilder.Warning] = []
-            segments = SnapshotBuilder.segmentCatalog(document.segmentDefinitions, warnings: &warnings)
+            segments = document.segmentCatalog
             templates = Set(document[.template].values.compactMap { item in
                 guard let slot = item["slot"]?.stringValue, let id = item["id"]?.stringValue else { return nil }
                 return slot + "/" + id
@@ -157,6 +156,13 @@ public struct ContentDocument: Sendable, Equatable {
     }
 
     var segmentDefinitions: [SegmentDefinition] { self[.segment].values.compactMap(SegmentRows.definition) }
+
+    /// The document's segment catalogue, as the snapshot builder makes it: a definition that does not compile is
+    /// left out.
+    public var segmentCatalog: SegmentCatalog {
+        var warnings: [SnapshotBuilder.Warning] = []
+        return SnapshotBuilder.segmentCatalog(segmentDefinitions, warnings: &warnings)
+    }
 
     /// Every rule and experiment whose references do not hold in this document, described: "rule r-gold: unknown
     /// segment 'gold'" (an experiment: its variants' templates and, unless stopped, the segments its condition

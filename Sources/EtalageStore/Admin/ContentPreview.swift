@@ -43,7 +43,7 @@ public enum ContentPreview {
     /// The document's catalogues, as `SnapshotBuilder` makes them from rows: items that do not check out are left out.
     static func parts(_ document: ContentDocument, over live: Snapshot) -> Parts {
         var warnings: [SnapshotBuilder.Warning] = []
-        let segments = SnapshotBuilder.segmentCatalog(document.segmentDefinitions, warnings: &warnings)
+        let segments = document.segmentCatalog
         let templates = document.sorted(.template).compactMap { _, item -> SnapshotBuilder.TemplateRow? in
             guard let slot = item["slot"]?.stringValue, let id = item["id"]?.stringValue,
                   let locale = item["locale"]?.stringValue, let source = item["source"]?.stringValue else { return nil }
