@@ -8,10 +8,6 @@ final class ExperimentsCommandTests: XCTestCase {
     var dir = ""
     var database: String { dir + "/etalage.sqlite" }
 
-    /// The repository root, found from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     var binary: String { etalageBinary }
 
     override func setUpWithError() throws {
@@ -19,7 +15,7 @@ final class ExperimentsCommandTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let db = try SQLiteConnection(path: database)
         try Migrations.migrate(db)
-        try DefaultDatabase.seed(db, fixtures: Self.root + "/Fixtures", templates: Self.root + "/Templates",
+        try DefaultDatabase.seed(db, fixtures: repositoryRoot + "/Fixtures", templates: repositoryRoot + "/Templates",
                                  today: CalendarDay(daysSinceEpoch: 20_781)) // 2026-11-24, the fixtures' day
     }
 
