@@ -300,47 +300,21 @@ struct DecisionPlan {
     }
 }
 
-/// What rule and experiment conditions see, built once per decision and only when a condition is reached.
+/// What rule and experiment conditions see: `{"segments": [...], "member": {...}, "request": {...}}`, built once
+/// per decision and only when a condition is reached.
 struct RuleAttributes {
     private var built: JSON?
 
-    mutating func get(_ segments: DecisionSegments, _ profile: MemberProfile?, _ context: DecisionContext, _ browsingAllowed: Bool) -> JSON {
+    mutating func get<Texts: SegmentTexts>(_ segments: Texts, _ profile: MemberProfile?, _ context: DecisionContext,
+                                           _ browsingAllowed: Bool) -> JSON {
         if let built { return built }
-        let json = RuleInput.attributes(segments: segments.strings(), profile: profile, context: context, browsingAllowed: browsingAllowed)
-        built = json
-        return json
-    }
-}
-
-/// What rule conditions see: `{"segments": [...], "member": {...}, "request": {...}}`, built only when a rule
-/// with a condition is reached.
-struct RuleInput {
-    let segments: [String]
-    let profile: MemberProfile?
-    let context: DecisionContext
-    let browsingAllowed: Bool
-    private var built: JSON?
-
-    init(segments: [String], profile: MemberProfile?, context: DecisionContext, browsingAllowed: Bool) {
-        self.segments = segments
-        self.profile = profile
-        self.context = context
-        self.browsingAllowed = browsingAllowed
-    }
-
-    mutating func attributes() -> JSON {
-        if let built { return built }
-        let json = RuleInput.attributes(segments: segments, profile: profile, context: context, browsingAllowed: browsingAllowed)
-        built = json
-        return json
-    }
-
-    static func attributes(segments: [String], profile: MemberProfile?, context: DecisionContext, browsingAllowed: Bool) -> JSON {
-        .object([
-            "segments": .array(segments.map(JSON.string)),
+        let json = JSON.object([
+            "segments": .array(segments.strings().map(JSON.string)),
             "member": profile?.attributes ?? .null,
             "request": context.attributes(browsingAllowed: browsingAllowed),
         ])
+        built = json
+        return json
     }
 }
 

@@ -33,10 +33,12 @@ public struct Reach: Sendable, Equatable {
             for id in decision.segments { segments[id, default: 0] += 1 }
             // As `decide` does: member data only with the member's consent; the page says nothing.
             let consented = profile.record.consentPersonalization
-            var input = RuleInput(segments: decision.segments, profile: consented ? profile : nil, context: context,
-                                  browsingAllowed: consented)
+            var attributes = RuleAttributes()
             for (i, rule) in rules.enumerated() where rule.matchesSegment(in: decision.segments) {
-                if let condition = rule.condition, !condition.evaluate(input.attributes()) { continue }
+                if let condition = rule.condition,
+                   !condition.evaluate(attributes.get(decision.segments, consented ? profile : nil, context, consented)) {
+                    continue
+                }
                 reach[i] += 1
             }
             for slot in decision.trace ?? [] {
