@@ -82,20 +82,14 @@ public func decide(_ context: DecisionContext, snapshot: Snapshot, decisionId: S
                    options: DecideOptions = DecideOptions()) -> Decision {
     var traces: [SlotTrace]? = options.trace ? [] : nil
     let plan = DecisionPlan.make(context, snapshot: snapshot, now: options.now ?? snapshot.asOf, traces: &traces)
-    var variables = JSON.null
-    if plan.holdout {
-        variables = .object([:])
-    } else if let mask = plan.variableMask(snapshot) {
-        // Only the variables the chosen templates (and the defaults their empty fields fall back to) can read.
-        variables = plan.variables.json(mask: mask)
-    }
+    let variables = plan.variables.renderContext(mask: plan.renderMask(snapshot), holdout: plan.holdout)
     func fill(_ slot: Slot) -> SlotContent {
         render(plan.picks[slot], slot: slot, languageIndex: plan.languageIndex, variables: variables, snapshot: snapshot)
     }
     return Decision(decisionId: decisionId, variant: plan.picks[.variant]?.template.id ?? Snapshot.defaultTemplateId,
                     greeting: fill(.greeting), banner: fill(.banner), cta: fill(.cta), segments: plan.segments.strings(),
                     reasons: plan.reasons.map(\.text), asOf: snapshot.asOfText, language: plan.language, trace: traces,
-                    experiments: plan.assignments, holdout: plan.holdout, holdoutMeasured: plan.holdout || plan.measured)
+                    experiments: plan.assignments, holdout: plan.holdout, holdoutMeasured: plan.holdoutMeasured)
 }
 
 /// A slot's chosen template and the rule that chose it (nil: the slot's default template).
@@ -147,15 +141,14 @@ struct DecisionPlan {
     /// campaign's name, the browsing. Held here and lent to the renderers: a copy would retain every string in the
     /// profile. The holdout reads none of them (see `variableMask`).
     var variables: VariableValues
-    var memberKnown: Bool
-    var browsingAllowed: Bool
     var segments: DecisionSegments
     var reasons: [Reason]
     var language: String
     var languageIndex: Int?
     /// In the global holdout: every slot shows its default, rendered without variables.
     var holdout: Bool
-    var measured: Bool
+    /// Measured for the holdout report: the holdout, or the equally large personalized slice it is compared with.
+    var holdoutMeasured: Bool
     var picks: SlotPicks
     var assignments: [ExperimentAssignment]
 
@@ -230,12 +223,12 @@ struct DecisionPlan {
         // Assignment unit: the member id when the member is known, else the visitor id (GrowthBook hash, version 2).
         let unit = memberKnown ? context.memberId ?? context.visitorId : context.visitorId
         let holdoutShare = snapshot.settings.holdoutShare
-        var holdout = false, measured = false
+        var holdout = false, holdoutMeasured = false
         if holdoutShare > 0 {
             let holdoutHash = Bucketing.hash2(seedState: snapshot.holdoutSeedState, value: unit)
             holdout = holdoutHash < holdoutShare
             // The next slice of the same size is the comparison group: personalized, and measured like the holdout.
-            measured = holdoutHash < 2 * holdoutShare
+            holdoutMeasured = holdout || holdoutHash < 2 * holdoutShare
         }
         var picks = SlotPicks()
         var assignments: [ExperimentAssignment] = []
@@ -279,11 +272,13 @@ struct DecisionPlan {
         let variables = VariableValues(profile: profile, campaignName: campaignName,
                                        interest: browsingAllowed ? context.categories.first : nil,
                                        cartItems: browsingAllowed ? context.cartItems : 0, snapshot: snapshot)
-        return DecisionPlan(variables: variables, memberKnown: memberKnown, browsingAllowed: browsingAllowed,
-                            segments: segments, reasons: reasons, language: language,
-                            languageIndex: languageIndex, holdout: holdout, measured: measured, picks: picks,
+        return DecisionPlan(variables: variables, segments: segments, reasons: reasons, language: language,
+                            languageIndex: languageIndex, holdout: holdout, holdoutMeasured: holdoutMeasured, picks: picks,
                             assignments: assignments)
     }
+
+    /// The variables fields render with: none in the holdout (its defaults render without them), else `variableMask`.
+    func renderMask(_ snapshot: Snapshot) -> UInt16? { holdout ? nil : variableMask(snapshot) }
 
     /// The variables the chosen templates, and the defaults their blank fields fall back to, may read; nil when no
     /// chosen template has a variable (then none are built).

@@ -20,8 +20,8 @@ public enum DecisionJSON {
         var none: [SlotTrace]?
         let plan = DecisionPlan.make(context, snapshot: snapshot, now: now, traces: &none)
         // As `decide`: the holdout renders without variables, and so does a decision whose chosen templates have none.
-        let mask = plan.holdout ? nil : plan.variableMask(snapshot)
-        var slots = SlotWriter(mask: mask, holdout: plan.holdout, languageIndex: plan.languageIndex, snapshot: snapshot)
+        var slots = SlotWriter(mask: plan.renderMask(snapshot), holdout: plan.holdout, languageIndex: plan.languageIndex,
+                               snapshot: snapshot)
 
         out.append(static: #"{"decisionId":"#)
         JSONWriter.appendQuoted(decisionId, to: &out)
@@ -64,7 +64,7 @@ public enum DecisionJSON {
         out.append(static: plan.holdout ? #"],"holdout":true,"asOf":"# : #"],"holdout":false,"asOf":"#)
         out.append(contentsOf: snapshot.asOfJSON)
         out.append(UInt8(ascii: "}"))
-        return Outcome(holdout: plan.holdout, holdoutMeasured: plan.holdout || plan.measured, experiments: plan.assignments)
+        return Outcome(holdout: plan.holdout, holdoutMeasured: plan.holdoutMeasured, experiments: plan.assignments)
     }
 
     /// Writes a slot's fields as `render(_:slot:…)` fills them: a blank field (empty or only spaces) takes the
@@ -130,20 +130,13 @@ public enum DecisionJSON {
             // Without a mask (the holdout, or no chosen template reads a variable) no variable is read, as in `decide`.
             if !template.programs.render(i, values, mask: mask ?? 0, into: &out) {
                 // Templates beyond what `FieldProgram` compiles: render the text, then escape it.
-                let variables = json ?? makeJSON(values)
+                let variables = json ?? values.renderContext(mask: mask, holdout: holdout)
                 json = variables
                 scratch.removeAll(keepingCapacity: true)
                 template.fields[i].template.render(variables, partials: NoMustachePartials(), into: &scratch)
                 scratch.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &out) }
             }
             out.append(UInt8(ascii: "\""))
-        }
-
-        /// The root context `decide` renders with.
-        private func makeJSON(_ values: VariableValues) -> JSON {
-            if holdout { return .object([:]) }
-            guard let mask else { return .null }
-            return values.json(mask: mask)
         }
 
         /// Whether the escaped text between the quotes is empty or only spaces: escaping keeps spaces and turns

@@ -70,13 +70,16 @@ struct VariableValues {
     let cartItems: Int
     let snapshot: Snapshot
 
-    /// No variables at all: the holdout, whose defaults render without them.
-    static func none(_ snapshot: Snapshot) -> VariableValues {
-        VariableValues(profile: nil, campaignName: nil, interest: nil, cartItems: 0, snapshot: snapshot)
+    /// The root context `MustacheTemplate` renders a decision's fields with (`mask`: `DecisionPlan.renderMask`): an
+    /// empty object in the holdout, null when no chosen template reads a variable, else the variables in `mask`.
+    func renderContext(mask: UInt16?, holdout: Bool) -> JSON {
+        if holdout { return .object([:]) }
+        guard let mask else { return .null }
+        return json(mask: mask)
     }
 
     /// The variables in `mask` that the decision has, as the `JSON` object `MustacheTemplate` renders from.
-    func json(mask: UInt16 = Variables.all) -> JSON {
+    func json(mask: UInt16) -> JSON {
         var object = [String: JSON](minimumCapacity: min(mask.nonzeroBitCount, Variables.names.count))
         for (index, name) in Variables.names.enumerated() where mask & Variables.bit(index) != 0 {
             switch value(index) {
