@@ -99,15 +99,8 @@ public struct SegmentCatalog: Sendable {
     /// context instead of building the attributes object: the same answer as `requestSegments(context.attributes(…))`.
     func requestSegments(_ context: DecisionContext, browsingAllowed: Bool) -> [String] {
         var result: [String] = []
-        appendRequestSegments(context, browsingAllowed: browsingAllowed, to: &result)
+        _ = matchRequestSegments(context, browsingAllowed: browsingAllowed) { result.append(requestIds[$0]) }
         return result
-    }
-
-    /// Appends the request-scope segments `context` falls into (in an exclusive group only the first match), as
-    /// `requestSegments(_:browsingAllowed:)` finds them; returns whether `cart-abandoner` is among them.
-    @discardableResult
-    func appendRequestSegments(_ context: borrowing DecisionContext, browsingAllowed: Bool, to segments: inout [String]) -> Bool {
-        matchRequestSegments(context, browsingAllowed: browsingAllowed) { segments.append(requestIds[$0]) }
     }
 
     /// Calls `found` with the index (into `requestIds`) of each request-scope segment `context` falls into, in
