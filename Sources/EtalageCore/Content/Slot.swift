@@ -133,7 +133,7 @@ public final class ContentTemplate: Sendable {
             JSONWriter.appendQuoted(text, to: &bytes)
             return bytes
         }
-        let texts = fields.map { $0.1.staticText }
+        let texts = staticFields
         let idJSON = quoted(id)
         let keys = fields.map { quoted($0.0) + [UInt8(ascii: ":")] }
         let values = texts.map { $0.map(quoted) }
