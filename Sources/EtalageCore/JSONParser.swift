@@ -198,73 +198,30 @@ struct JSONByteReader {
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSON {
-        try enterContainer()
-        defer { depth -= 1 }
-        index += 1  // '['
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == ASCII.closeBracket {
-            index += 1
-            return .array([])
-        }
         let base = pendingValues.count
         defer { pendingValues.removeLast(pendingValues.count - base) }
-        while true {
-            pendingValues.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("expected ',' or ']'", at: index) }
-            let byte = bytes[index]
-            index += 1
-            if byte == ASCII.comma {
-                skipWhitespace()
-                continue
-            }
-            if byte == ASCII.closeBracket { return .array(Array(pendingValues[base..<pendingValues.count])) }
-            throw fail("expected ',' or ']'", at: index - 1)
+        try scanArray { (reader: inout JSONByteReader) throws(JSONParseError) in
+            reader.pendingValues.append(try reader.parseValue())
         }
+        return pendingValues.count == base ? .array([]) : .array(Array(pendingValues[base..<pendingValues.count]))
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSON {
-        try enterContainer()
-        defer { depth -= 1 }
-        index += 1  // '{'
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == ASCII.closeBrace {
-            index += 1
-            return .object([:])
-        }
         let base = pendingKeys.count
         let valueBase = pendingValues.count
         defer {
             pendingKeys.removeLast(pendingKeys.count - base)
             pendingValues.removeLast(pendingValues.count - valueBase)
         }
-        while true {
-            guard index < bytes.count, bytes[index] == ASCII.quote else {
-                throw fail(pendingKeys.count == base ? "expected a string key or '}'" : "expected a string key", at: index)
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == ASCII.colon else { throw fail("expected ':'", at: index) }
-            index += 1
-            skipWhitespace()
-            let value = try parseValue()
-            pendingKeys.append(key)
-            pendingValues.append(value)
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("expected ',' or '}'", at: index) }
-            let byte = bytes[index]
-            index += 1
-            if byte == ASCII.comma {
-                skipWhitespace()
-                continue
-            }
-            if byte == ASCII.closeBrace {
-                var members = [String: JSON](minimumCapacity: pendingKeys.count - base)
-                for i in 0..<(pendingKeys.count - base) { members[pendingKeys[base + i]] = pendingValues[valueBase + i] }
-                return .object(members)
-            }
-            throw fail("expected ',' or '}'", at: index - 1)
+        try scanObject(keyedBy: { String(decoding: $0, as: UTF8.self) }) {
+            (reader: inout JSONByteReader, key: String?) throws(JSONParseError) in
+            let value = try reader.parseValue()
+            reader.pendingKeys.append(key ?? "")
+            reader.pendingValues.append(value)
         }
+        var members = [String: JSON](minimumCapacity: pendingKeys.count - base)
+        for i in 0..<(pendingKeys.count - base) { members[pendingKeys[base + i]] = pendingValues[valueBase + i] }
+        return .object(members)
     }
 
     // MARK: Strings
@@ -543,6 +500,7 @@ struct JSONByteReader {
 
 /// Readers that need only part of a document (such as `DecisionContext.decode`) skip the rest with these: every
 /// byte is checked exactly as `parseValue` would, with the same errors at the same offsets, but no `JSON` is built.
+/// `parseArray` and `parseObject` read their containers through the same `scanArray` and `scanObject`.
 extension JSONByteReader {
     /// Checks the value at `index` like `parseValue` and moves past it.
     mutating func skipValue() throws(JSONParseError) {
@@ -563,6 +521,13 @@ extension JSONByteReader {
 
     /// Checks the array at `index` (its '[') like `parseArray` and moves past it.
     mutating func skipArray() throws(JSONParseError) {
+        try scanArray { (reader: inout JSONByteReader) throws(JSONParseError) in try reader.skipValue() }
+    }
+
+    /// Reads the array at `index` (its '['), calling `element` with `index` at each element, which it must read or
+    /// skip; checks the punctuation and moves past the array.
+    @inline(__always)
+    mutating func scanArray(element: (inout JSONByteReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         try enterContainer()
         defer { depth -= 1 }
         index += 1  // '['
@@ -572,7 +537,7 @@ extension JSONByteReader {
             return
         }
         while true {
-            try skipValue()
+            try element(&self)
             skipWhitespace()
             guard index < bytes.count else { throw fail("expected ',' or ']'", at: index) }
             let byte = bytes[index]
@@ -586,7 +551,7 @@ extension JSONByteReader {
         }
     }
 
-    /// Reads the object at `index` (its '{') with the same checks and errors as `parseObject`, and moves past it.
+    /// Reads the object at `index` (its '{'), checking its keys and punctuation, and moves past it.
     ///
     /// For each member, in document order, `match` names the key from its decoded bytes (nil: not one the caller
     /// wants) and `member` is called with `index` at the value, which it must read or skip.
