@@ -114,7 +114,7 @@ struct EtalageResponder: HTTPResponder {
             let decision = decide(context, snapshot: snapshot, decisionId: decisionId, options: DecideOptions(now: now, trace: true))
             recordExposures(decisionId: decisionId, holdout: decision.holdout, measured: decision.holdoutMeasured,
                             experiments: decision.experiments, visitorId: context.visitorId, now: now)
-            return Self.json(200, DecisionResponse.body(decision))
+            return Self.json(200, DecisionJSON.body(decision))
         }
         // Straight from the decision to the response bytes: no `Decision` value, no rendered strings.
         var body: [UInt8] = []

@@ -27,7 +27,7 @@ final class DecisionJSONTests: XCTestCase {
         let at = now ?? Self.now
         let id = "0c28ffa04a10cca97acc22ee1ad3fa80"
         let decision = decide(context, snapshot: snapshot, decisionId: id, options: DecideOptions(now: at))
-        let expected = DecisionResponse.body(decision)
+        let expected = DecisionJSON.body(decision)
         var bytes: [UInt8] = [1, 2]  // appends after what is there
         let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: id, now: at, into: &bytes)
         XCTAssertEqual(Array(bytes.prefix(2)), [1, 2], file: file, line: line)

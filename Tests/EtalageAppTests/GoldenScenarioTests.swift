@@ -305,7 +305,7 @@ final class GoldenScenarioTests: XCTestCase {
                      banner: "because-you-bought", cta: "See your member benefits"),
             reasons: ["bronze member", "last order 10 days ago"]) { visit(member: "M000012", locale: $0) }
         for decision in [nl, en] {
-            let body = String(decoding: DecisionResponse.body(decision), as: UTF8.self)
+            let body = String(decoding: DecisionJSON.body(decision), as: UTF8.self)
             XCTAssertFalse(body.lowercased().contains("<script"), body)
             XCTAssertFalse(body.contains("\"Bob"), body)
             XCTAssertTrue(body.contains("&lt;script&gt;") || body.contains("\\u0026lt;script\\u0026gt;"), body)
@@ -324,7 +324,7 @@ final class GoldenScenarioTests: XCTestCase {
             visit(member: "M000011", locale: $0, categories: ["yoga-mats"], cartItems: 1)
         }
         for decision in [nl, en] {
-            let body = String(decoding: DecisionResponse.body(decision), as: UTF8.self)
+            let body = String(decoding: DecisionJSON.body(decision), as: UTF8.self)
             XCTAssertFalse(body.contains("Lotte"), body)
             XCTAssertEqual(decision.segments, ["prospect"])
         }

@@ -142,7 +142,7 @@ enum BenchCommand {
             let decision = decide(context, snapshot: snapshot, decisionId: id, options: DecideOptions(now: at))
             t2 = now()
             decideOnly.append(t2 - t)
-            sink &+= DecisionResponse.body(decision).count
+            sink &+= DecisionJSON.body(decision).count
             serializeOnly.append(now() - t2)
 
             // The request path as the server runs it: decode, then decide, render and serialize in one pass.
