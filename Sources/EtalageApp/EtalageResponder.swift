@@ -118,7 +118,6 @@ struct EtalageResponder: HTTPResponder {
         }
         // Straight from the decision to the response bytes: no `Decision` value, no rendered strings.
         var body: [UInt8] = []
-        body.reserveCapacity(1_024)
         let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &body)
         recordExposures(decisionId: decisionId, holdout: outcome.holdout, measured: outcome.holdoutMeasured,
                         experiments: outcome.experiments, visitorId: context.visitorId, now: now)

@@ -149,14 +149,16 @@ public struct JSONWriter: Sendable {
 
 extension JSONWriter {
     /// Appends `string` as a quoted, escaped JSON string (see the type's documentation for the escapes).
-    public static func appendQuoted(_ string: String, to bytes: inout [UInt8]) {
+    public static func appendQuoted(_ string: String, to bytes: inout [UInt8]) { appendQuoted(string, into: &bytes) }
+
+    static func appendQuoted<Out: ByteOutput & ~Copyable>(_ string: String, into bytes: inout Out) {
         bytes.append(0x22)
         appendEscaped(string, to: &bytes)
         bytes.append(0x22)
     }
 
     /// Appends the escaped body of `string` as in a JSON string, without the quotes.
-    public static func appendEscaped(_ string: String, to bytes: inout [UInt8]) {
+    static func appendEscaped<Out: ByteOutput & ~Copyable>(_ string: String, to bytes: inout Out) {
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &bytes) }
         if done == nil {
             var copy = string
@@ -174,48 +176,82 @@ extension JSONWriter {
     }
 
     /// Appends the escaped body of a JSON string (no quotes). Runs of bytes that need no escape are copied at once.
-    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
-        var i = 0
+    static func appendEscaped<Out: ByteOutput & ~Copyable>(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout Out) {
+        var i = skipUnescaped(utf8, from: 0)
         let count = utf8.count
-        while i < count, !needsEscape(utf8[i]) { i += 1 }
         if i == count {
             bytes.append(contentsOf: utf8)
             return
         }
         var runStart = 0
         while i < count {
-            let byte = utf8[i]
-            let escape: StaticString?
-            var length = 1
-            switch byte {
-            case 0x22: escape = "\\\""
-            case 0x5C: escape = "\\\\"
-            case 0x08: escape = "\\b"
-            case 0x0C: escape = "\\f"
-            case 0x0A: escape = "\\n"
-            case 0x0D: escape = "\\r"
-            case 0x09: escape = "\\t"
-            case 0x3C: escape = "\\u003c"
-            case 0x3E: escape = "\\u003e"
-            case 0x26: escape = "\\u0026"
-            case 0x00..<0x20: escape = nil  // other control characters: \u00XX below
-            case 0xE2 where i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
-                escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
-                length = 3
-            default:
-                i += 1
+            let length = needsEscape(utf8[i]) ? escapedLength(utf8, at: i) : 0
+            if length == 0 {
+                i = skipUnescaped(utf8, from: i + 1)
                 continue
             }
             if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-            if let escape {
-                bytes.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
-            } else {
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigit(byte >> 4), hexDigit(byte & 0x0F)])
-            }
+            appendEscape(utf8, at: i, to: &bytes)
             i += length
             runStart = i
         }
         if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count])) }
+    }
+
+    /// The index of the first byte from `start` on that may need an escape: a control character, `"`, `&`, `<`,
+    /// `>`, `\` or a non-ASCII byte (only some of which do); the count when there is none. Tests eight bytes at a
+    /// time as `JSONByteReader.skipPlainASCII` does: a flag's false positives only ever follow a true hit.
+    @inline(__always)
+    static func skipUnescaped(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        if let base = utf8.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            while i &+ 8 <= utf8.count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                var flagged = (word &- ones &* 0x20) | word
+                let quote = word ^ (ones &* 0x22), amp = word ^ (ones &* 0x26), lt = word ^ (ones &* 0x3C)
+                let gt = word ^ (ones &* 0x3E), backslash = word ^ (ones &* 0x5C)
+                flagged |= ((quote &- ones) & ~quote) | ((amp &- ones) & ~amp) | ((lt &- ones) & ~lt)
+                flagged |= ((gt &- ones) & ~gt) | ((backslash &- ones) & ~backslash)
+                let hits = flagged & (ones &* 0x80)
+                if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < utf8.count, !needsEscape(utf8[i]) { i += 1 }
+        return i
+    }
+
+    /// How many bytes from `i` one escape replaces (1, or 3 for U+2028/U+2029), or 0 when the byte at `i` is
+    /// copied as it is (0xE2 leading anything else). Only called where `needsEscape(utf8[i])`.
+    @inline(__always)
+    static func escapedLength(_ utf8: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+        guard utf8[i] == 0xE2 else { return 1 }
+        return i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9) ? 3 : 0
+    }
+
+    /// Appends the escape of the byte (or line/paragraph separator) at `i`, where `escapedLength` is not 0.
+    static func appendEscape<Out: ByteOutput & ~Copyable>(_ utf8: UnsafeBufferPointer<UInt8>, at i: Int, to bytes: inout Out) {
+        let byte = utf8[i]
+        let escape: StaticString
+        switch byte {
+        case 0x22: escape = "\\\""
+        case 0x5C: escape = "\\\\"
+        case 0x08: escape = "\\b"
+        case 0x0C: escape = "\\f"
+        case 0x0A: escape = "\\n"
+        case 0x0D: escape = "\\r"
+        case 0x09: escape = "\\t"
+        case 0x3C: escape = "\\u003c"
+        case 0x3E: escape = "\\u003e"
+        case 0x26: escape = "\\u0026"
+        case 0xE2: escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+        default:
+            // Other control characters.
+            bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigit(byte >> 4), hexDigit(byte & 0x0F)])
+            return
+        }
+        bytes.append(static: escape)
     }
 
     @inline(__always)
@@ -224,7 +260,9 @@ extension JSONWriter {
     }
 
     /// Appends a number as JSON (see `number(_:)`).
-    public static func appendNumber(_ value: Double, to bytes: inout [UInt8]) {
+    public static func appendNumber(_ value: Double, to bytes: inout [UInt8]) { appendNumber(value, into: &bytes) }
+
+    static func appendNumber<Out: ByteOutput & ~Copyable>(_ value: Double, into bytes: inout Out) {
         guard value.isFinite else {
             bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
             return
@@ -245,7 +283,7 @@ extension JSONWriter {
     }
 
     /// Appends the decimal digits of an integer.
-    public static func appendInteger(_ value: Int, to bytes: inout [UInt8]) {
+    static func appendInteger<Out: ByteOutput & ~Copyable>(_ value: Int, to bytes: inout Out) {
         if value < 0 { bytes.append(0x2D) }
         var magnitude = value.magnitude
         if magnitude < 10 {

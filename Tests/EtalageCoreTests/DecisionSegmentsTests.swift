@@ -56,7 +56,7 @@ final class DecisionSegmentsTests: XCTestCase {
         for pattern in SegmentKeyTests.patterns + strings + strings.map { $0 + "x" } + ["interest:a-very-long-category-name*"] {
             let rule = Rule(id: "r", slot: .banner, priority: 1, segment: pattern.isEmpty ? nil : pattern, templateId: "t")
             let requirement = SegmentRequirement(segment: rule.segment, familyPrefix: rule.familyPrefix)
-            let viaParts = segments.keys.withUnsafeBufferPointer { requirement.isMet(by: $0, segments, rule: rule) }
+            let viaParts = segments.keys.withUnsafeBufferPointer { requirement.isMet(by: $0, filter: segments.filter, segments, rule: rule) }
             XCTAssertEqual(viaParts, rule.matchesSegment(in: strings), "pattern \(pattern)")
         }
     }

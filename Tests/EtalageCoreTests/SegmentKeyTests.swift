@@ -25,7 +25,8 @@ final class SegmentKeyTests: XCTestCase {
             for a in Self.ids { lists.append([a]); for b in Self.ids { lists.append([a, b]) } }
             for segments in lists {
                 let keys = segments.map(SegmentKey.init)
-                let viaKeys = keys.withUnsafeBufferPointer { requirement.isMet(by: $0, segments, rule: rule) }
+                let filter = keys.reduce(UInt64(0)) { $0 | $1.filterBit }
+                let viaKeys = keys.withUnsafeBufferPointer { requirement.isMet(by: $0, filter: filter, segments, rule: rule) }
                 XCTAssertEqual(viaKeys, rule.matchesSegment(in: segments), "pattern \(pattern) vs \(segments)")
                 checked += 1
             }

@@ -56,7 +56,7 @@ enum JavaScript {
 
     /// JavaScript compares strings by code units; Swift's `==` uses canonical equivalence instead.
     @inline(__always) static func sameCodeUnits(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
+        a.hasSameUTF8(as: b)
     }
 
     /// `a < b` on two strings: UTF-16 code unit order, as JavaScript does.

@@ -361,7 +361,7 @@ func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<
                 let outcome: RuleOutcome
                 if !rule.isActive(at: now) {
                     outcome = rule.status == .draft ? .draft : .outOfSchedule
-                } else if !entries[i].segment.isMet(by: keys, segments, rule: rule) {
+                } else if !entries[i].segment.isMet(by: keys, filter: segments.filter, segments, rule: rule) {
                     outcome = .notInSegment
                 } else if let condition = rule.condition,
                           !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) {
@@ -508,7 +508,7 @@ enum Reason {
     }
 
     /// Appends the reason as a quoted JSON string.
-    func write(into out: inout [UInt8]) {
+    func write<Out: ByteOutput & ~Copyable>(into out: inout Out) {
         out.append(0x22)
         parts(into: &out, escaped: true)
         out.append(0x22)
@@ -516,12 +516,12 @@ enum Reason {
 
     /// The reason's text; with `escaped`, its variable parts are escaped as in a JSON string (the fixed parts are
     /// plain ASCII without quotes, backslashes or markup).
-    private func parts(into out: inout [UInt8], escaped: Bool) {
+    private func parts<Out: ByteOutput & ~Copyable>(into out: inout Out, escaped: Bool) {
         switch self {
         case .fixed(let text):
             out.append(static: text)
         case .tierMember(let tier):
-            out.append(contentsOf: tier.rawValue.utf8)
+            out.append(utf8: tier.rawValue)
             out.append(static: " member")
         case .lastOrder(let days):
             out.append(static: "last order ")
@@ -551,16 +551,16 @@ enum Reason {
         }
     }
 
-    private static func text(_ text: String, into out: inout [UInt8], escaped: Bool) {
+    private static func text<Out: ByteOutput & ~Copyable>(_ text: String, into out: inout Out, escaped: Bool) {
         if escaped {
             JSONWriter.appendEscaped(text, to: &out)
         } else {
-            out.append(contentsOf: text.utf8)
+            out.append(utf8: text)
         }
     }
 
     /// `Explain.words` without building the string: `-` and `_` become spaces.
-    static func words(_ id: String, into out: inout [UInt8], escaped: Bool) {
+    static func words<Out: ByteOutput & ~Copyable>(_ id: String, into out: inout Out, escaped: Bool) {
         let start = out.count
         text(id, into: &out, escaped: escaped)
         // Neither byte is touched by JSON escaping, and escapes never contain them.
@@ -570,12 +570,5 @@ enum Reason {
             if out[i] == 0x2D || out[i] == 0x5F { out[i] = 0x20 }
             i += 1
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    @inline(__always)
-    mutating func append(static text: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

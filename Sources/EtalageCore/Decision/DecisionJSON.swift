@@ -17,6 +17,16 @@ public enum DecisionJSON {
     /// `body(decide(context, snapshot:, decisionId:, options: DecideOptions(now: now)))` gives. No trace.
     public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
                              into out: inout [UInt8]) -> Outcome {
+        // A decision is well under 4 KiB: written on the stack, then copied once into an array of its size.
+        let (bytes, outcome) = ByteSink.collect(capacity: 4_096) { sink in
+            write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &sink)
+        }
+        if out.isEmpty { out = bytes } else { out += bytes }
+        return outcome
+    }
+
+    static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
+                      into out: inout ByteSink) -> Outcome {
         var none: [SlotTrace]?
         let plan = DecisionPlan.make(context, snapshot: snapshot, now: now, traces: &none)
         // As `decide`: the holdout renders without variables, and so does a decision whose chosen templates have none.
@@ -24,7 +34,7 @@ public enum DecisionJSON {
                                snapshot: snapshot)
 
         out.append(static: #"{"decisionId":"#)
-        JSONWriter.appendQuoted(decisionId, to: &out)
+        JSONWriter.appendQuoted(decisionId, into: &out)
         out.append(static: #","variant":"#)
         if let variant = plan.picks.variant?.template {
             out.append(contentsOf: variant.json.id)
@@ -51,14 +61,14 @@ public enum DecisionJSON {
         if let index = plan.languageIndex {
             out.append(contentsOf: snapshot.content.languageJSON[index])
         } else {
-            JSONWriter.appendQuoted(plan.language, to: &out)
+            JSONWriter.appendQuoted(plan.language, into: &out)
         }
         out.append(static: #","experiments":["#)
         for i in plan.assignments.indices {
             out.append(static: i > 0 ? #",{"key":"# : #"{"key":"#)
-            JSONWriter.appendQuoted(plan.assignments[i].key, to: &out)
+            JSONWriter.appendQuoted(plan.assignments[i].key, into: &out)
             out.append(static: #","variant":"#)
-            JSONWriter.appendQuoted(plan.assignments[i].variant, to: &out)
+            JSONWriter.appendQuoted(plan.assignments[i].variant, into: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(static: plan.holdout ? #"],"holdout":true,"asOf":"# : #"],"holdout":false,"asOf":"#)
@@ -86,7 +96,7 @@ public enum DecisionJSON {
             self.snapshot = snapshot
         }
 
-        mutating func write(_ pick: Pick?, slot: Slot, values: VariableValues, into out: inout [UInt8]) {
+        mutating func write(_ pick: Pick?, slot: Slot, values: VariableValues, into out: inout ByteSink) {
             guard let template = pick?.template else {
                 out.append(static: slot == .banner ? #"{"id":"default"}"# : "{}")
                 return
@@ -112,7 +122,7 @@ public enum DecisionJSON {
                     }
                     // Templates of a slot share the field order, so the default's field is at the same index.
                     if let other = fallback ?? nil, i < other.fieldCount {
-                        out.removeSubrange(start...)
+                        out.truncate(to: start)
                         field(other, i, values, into: &out)
                     }
                 }
@@ -121,7 +131,7 @@ public enum DecisionJSON {
         }
 
         /// Field `i` of `template` as a quoted JSON string.
-        private mutating func field(_ template: ContentTemplate, _ i: Int, _ values: VariableValues, into out: inout [UInt8]) {
+        private mutating func field(_ template: ContentTemplate, _ i: Int, _ values: VariableValues, into out: inout ByteSink) {
             if let text = template.json.staticValue(i) {
                 out.append(contentsOf: text)
                 return
@@ -141,7 +151,7 @@ public enum DecisionJSON {
 
         /// Whether the escaped text between the quotes is empty or only spaces: escaping keeps spaces and turns
         /// nothing else into one, so this is the same test on the rendered text.
-        static func isBlank(_ out: [UInt8], from start: Int, to end: Int) -> Bool {
+        static func isBlank(_ out: borrowing ByteSink, from start: Int, to end: Int) -> Bool {
             var i = start
             while i < end {
                 if out[i] != 0x20 { return false }

@@ -219,14 +219,14 @@ struct FieldPrograms: @unchecked Sendable {
     /// `MustacheTemplate.render` gives with the variables `values.json(mask: mask)`. False (nothing written) when
     /// the field has no program.
     @inline(__always)
-    func render(_ i: Int, _ values: VariableValues, mask: UInt16, into out: inout [UInt8]) -> Bool {
+    func render<Out: ByteOutput & ~Copyable>(_ i: Int, _ values: VariableValues, mask: UInt16, into out: inout Out) -> Bool {
         guard i < fieldCount, ops[i].kind == .field else { return false }
         run(Int(ops[i].a), Int(ops[i].b), values, mask: mask, current: nil, into: &out)
         return true
     }
 
-    private func run(_ from: Int, _ to: Int, _ values: VariableValues, mask: UInt16, current: VariableValues.Value?,
-                     into out: inout [UInt8]) {
+    private func run<Out: ByteOutput & ~Copyable>(_ from: Int, _ to: Int, _ values: VariableValues, mask: UInt16, current: VariableValues.Value?,
+                     into out: inout Out) {
         var i = from
         while i < to {
             let op = ops[i]
@@ -261,11 +261,11 @@ struct FieldPrograms: @unchecked Sendable {
 }
 
 extension FieldProgram {
-    static func write(_ value: VariableValues.Value, escaped: Bool, into out: inout [UInt8]) {
+    static func write<Out: ByteOutput & ~Copyable>(_ value: VariableValues.Value, escaped: Bool, into out: inout Out) {
         switch value {
         case .number(let n):
             // Digits, sign, point and exponent: nothing to escape in HTML or JSON.
-            if n.isFinite { JSONWriter.appendNumber(n, to: &out) }
+            if n.isFinite { JSONWriter.appendNumber(n, into: &out) }
         case .string(let s):
             appendText(s, html: escaped, words: false, into: &out)
         case .words(let s):
@@ -275,7 +275,7 @@ extension FieldProgram {
 
     /// Appends `text` escaped for a JSON string, after HTML escaping (`html`) and after turning `-` and `_` into
     /// spaces (`words`), in one pass.
-    static func appendText(_ text: String, html: Bool, words: Bool, into out: inout [UInt8]) {
+    static func appendText<Out: ByteOutput & ~Copyable>(_ text: String, html: Bool, words: Bool, into out: inout Out) {
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendText($0, html: html, words: words, into: &out) }
         if done == nil {
             var copy = text
@@ -283,7 +283,7 @@ extension FieldProgram {
         }
     }
 
-    private static func appendText(_ utf8: UnsafeBufferPointer<UInt8>, html: Bool, words: Bool, into out: inout [UInt8]) {
+    private static func appendText<Out: ByteOutput & ~Copyable>(_ utf8: UnsafeBufferPointer<UInt8>, html: Bool, words: Bool, into out: inout Out) {
         // The common case: nothing to change at all.
         var plain = true
         for byte in utf8 where JSONWriter.needsEscape(byte) || byte == 0x27 || byte == 0x2D || byte == 0x5F {
@@ -294,24 +294,45 @@ extension FieldProgram {
             out.append(contentsOf: utf8)
             return
         }
-        var mapped: [UInt8] = []
-        mapped.reserveCapacity(utf8.count + 16)
-        for byte in utf8 {
-            let b = words && (byte == 0x2D || byte == 0x5F) ? 0x20 : byte
-            guard html else {
-                mapped.append(b)
+        // In one pass, without a copy: `-` and `_` become spaces (`words`); an HTML entity (as
+        // `MustacheRenderer.appendEscapedHTML` writes it) is written JSON-escaped, its `&` as `\u0026`; any other byte
+        // as `JSONWriter.appendEscaped` escapes it. Neither mapping touches a byte of a multi-byte character, so the
+        // U+2028/U+2029 test reads the same bytes either way.
+        var runStart = 0, i = 0
+        let count = utf8.count
+        while i < count {
+            let byte = utf8[i]
+            var length = 1
+            if words && (byte == 0x2D || byte == 0x5F) {
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                out.append(0x20)
+            } else if html, let entity = escapedEntity(byte) {
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                out.append(static: entity)
+            } else if JSONWriter.needsEscape(byte) && JSONWriter.escapedLength(utf8, at: i) > 0 {
+                length = JSONWriter.escapedLength(utf8, at: i)
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                JSONWriter.appendEscape(utf8, at: i, to: &out)
+            } else {
+                i += 1
                 continue
             }
-            // As MustacheRenderer.appendEscapedHTML.
-            switch b {
-            case UInt8(ascii: "&"): mapped.append(static: "&amp;")
-            case UInt8(ascii: "<"): mapped.append(static: "&lt;")
-            case UInt8(ascii: ">"): mapped.append(static: "&gt;")
-            case UInt8(ascii: "\""): mapped.append(static: "&quot;")
-            case UInt8(ascii: "'"): mapped.append(static: "&#39;")
-            default: mapped.append(b)
-            }
+            i += length
+            runStart = i
         }
-        mapped.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &out) }
+        if runStart < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count])) }
+    }
+
+    /// The HTML entity of `byte` as it reads inside a JSON string, or nil when HTML leaves the byte alone.
+    @inline(__always)
+    private static func escapedEntity(_ byte: UInt8) -> StaticString? {
+        switch byte {
+        case UInt8(ascii: "&"): "\\u0026amp;"
+        case UInt8(ascii: "<"): "\\u0026lt;"
+        case UInt8(ascii: ">"): "\\u0026gt;"
+        case UInt8(ascii: "\""): "\\u0026quot;"
+        case UInt8(ascii: "'"): "\\u0026#39;"
+        default: nil
+        }
     }
 }

@@ -267,7 +267,7 @@ final class MemberRows: Sendable {
             let word = taken[s >> 6], bit: UInt64 = 1 << UInt64(s & 63)
             if word & bit == 0 { return nil }
             let i = Int(before[s >> 6]) + (word & (bit &- 1)).nonzeroBitCount
-            if rows[i].id.utf8.elementsEqual(id.utf8) { return i }  // bytes, as SQLite compares ids
+            if rows[i].id.hasSameUTF8(as: id) { return i }  // bytes, as SQLite compares ids
             s = (s + 1) & mask
         }
     }

@@ -174,11 +174,15 @@ private struct ContextDecoder {
             throw .context(ContextError(code: "invalid_body", message: "the body must be a JSON object, not \(found.typeName)"))
         }
         // The values at `offsets` were checked by the scan; reading them again cannot fail as JSON.
+        // Filled in place and returned outside the `do`: returning the context from inside it made the compiler copy
+        // the whole context (a retain and release of each string in it) on the way out.
+        var context = DecisionContext(visitorId: "")
         do throws(ContextError) {
-            return try context(offsets)
+            try fill(&context, from: offsets)
         } catch {
             throw .context(error)
         }
+        return context
     }
 
     /// Checks the whole body; nil when it is JSON but not an object.
@@ -214,13 +218,13 @@ private struct ContextDecoder {
     // MARK: The context, in the order of `DecisionContext(json:)`
 
     @inline(__always)
-    mutating func context(_ at: ContextOffsets) throws(ContextError) -> DecisionContext {
+    mutating func fill(_ context: inout DecisionContext, from at: ContextOffsets) throws(ContextError) {
         guard at.visitorId >= 0, !isNull(at.visitorId) else {
             throw ContextError(code: "missing_field", message: "visitorId is required")
         }
         let visitorId = try string(at.visitorId, "visitorId", max: DecisionContext.Limits.maxIdLength)
         guard !visitorId.isEmpty else { throw ContextError(code: "invalid_field", message: "visitorId must not be empty") }
-        var context = DecisionContext(visitorId: visitorId)
+        context.visitorId = visitorId
         context.memberId = try optionalString(at.memberId, "memberId", max: DecisionContext.Limits.maxIdLength)
             .flatMap { $0.isEmpty ? nil : $0 }
         context.memberToken = try optionalString(at.memberToken, "memberToken", max: MemberToken.maxLength)
@@ -260,7 +264,6 @@ private struct ContextDecoder {
             }
             context.consentPersonalization = b
         }
-        return context
     }
 
     func byte(at offset: Int) -> UInt8? {

@@ -168,10 +168,21 @@ extension DecisionContext {
     func attribute(at path: [String], browsingAllowed: Bool) -> JSON {
         guard let first = path.first else { return attributes(browsingAllowed: browsingAllowed) }
         let top: JSON
+        // The built-in request segments read `device` and `cart`: those first, since each case is a string compare.
         switch first {
         case "device":
             guard let device else { return .null }
             top = .string(Self.lowercased(device))
+        case "cart":
+            guard browsingAllowed else { return .null }
+            if path.count == 2 {
+                switch path[1] {
+                case "items": return .number(Double(cartItems))
+                case "value": return .number(cartValue)
+                default: return .null
+                }
+            }
+            top = .object(["items": .number(Double(cartItems)), "value": .number(cartValue)])
         case "locale":
             guard let locale else { return .null }
             top = .string(locale)
@@ -183,16 +194,6 @@ extension DecisionContext {
         case "products":
             guard browsingAllowed else { return .null }
             top = .array(products.map(JSON.string))
-        case "cart":
-            guard browsingAllowed else { return .null }
-            if path.count == 2 {
-                switch path[1] {
-                case "items": return .number(Double(cartItems))
-                case "value": return .number(cartValue)
-                default: return .null
-                }
-            }
-            top = .object(["items": .number(Double(cartItems)), "value": .number(cartValue)])
         default:
             return .null
         }

@@ -22,6 +22,9 @@ struct DecisionSegments: SegmentTexts {
     /// In order, with `keys[i]` the key of segment `i`.
     private(set) var sources: [Source] = []
     private(set) var keys: [SegmentKey] = []
+    /// One bit per key, by its hash (all bits once a key is not ASCII): a rule's ASCII segment whose bit is clear is
+    /// not among them, without comparing keys.
+    private(set) var filter: UInt64 = 0
 
     /// `base` with `baseKeys` (the key of each, or nil to compute them here).
     init(base: [String], baseKeys: [SegmentKey]?, categories: [String], requestIds: [String], capacity: Int) {
@@ -33,9 +36,15 @@ struct DecisionSegments: SegmentTexts {
         for i in base.indices { sources.append(.base(i)) }
         if let baseKeys, baseKeys.count == base.count {
             keys.append(contentsOf: baseKeys)
+            for key in baseKeys { filter |= key.filterBit }
         } else {
-            for segment in base { keys.append(SegmentKey(segment)) }
+            for segment in base { append(SegmentKey(segment)) }
         }
+    }
+
+    private mutating func append(_ key: SegmentKey) {
+        keys.append(key)
+        filter |= key.filterBit
     }
 
     var count: Int { sources.count }
@@ -43,7 +52,7 @@ struct DecisionSegments: SegmentTexts {
     mutating func addCampaign(_ id: String) {
         campaign = id
         sources.append(.campaign)
-        keys.append(SegmentKey(prefix: "campaign:", id))
+        append(SegmentKey(prefix: "campaign:", id))
     }
 
     /// Adds `interest:<categories[i]>` unless the decision already has that segment (compared as strings, as
@@ -59,12 +68,12 @@ struct DecisionSegments: SegmentTexts {
             }
         }
         sources.append(.interest(i))
-        keys.append(key)
+        append(key)
     }
 
     mutating func addRequest(_ i: Int, key: SegmentKey) {
         sources.append(.request(i))
-        keys.append(key)
+        append(key)
     }
 
     func text(at i: Int) -> String {
@@ -93,11 +102,11 @@ struct DecisionSegments: SegmentTexts {
     }
 
     /// Appends the segments as JSON strings separated by commas (no brackets).
-    func write(into out: inout [UInt8]) {
+    func write<Out: ByteOutput & ~Copyable>(into out: inout Out) {
         for i in sources.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             switch sources[i] {
-            case .base(let k): JSONWriter.appendQuoted(base[k], to: &out)
+            case .base(let k): JSONWriter.appendQuoted(base[k], into: &out)
             case .campaign:
                 // The prefixes are plain ASCII: escaping the whole id is escaping its value.
                 out.append(static: #""campaign:"#)
@@ -107,7 +116,7 @@ struct DecisionSegments: SegmentTexts {
                 out.append(static: #""interest:"#)
                 JSONWriter.appendEscaped(categories[k], to: &out)
                 out.append(UInt8(ascii: "\""))
-            case .request(let k): JSONWriter.appendQuoted(requestIds[k], to: &out)
+            case .request(let k): JSONWriter.appendQuoted(requestIds[k], into: &out)
             }
         }
     }

@@ -13,6 +13,10 @@ struct SegmentKey: Equatable, Sendable {
     /// is the letter K), so non-ASCII ids are compared as strings.
     let ascii: Bool
 
+    /// This key's bit in `DecisionSegments.filter`: one of 64 by hash for an ASCII id; every bit otherwise, since a
+    /// non-ASCII id may equal other bytes.
+    var filterBit: UInt64 { ascii ? 1 << (hash & 63) : ~0 }
+
     init(_ id: String) {
         var builder = Builder()
         builder.add(id)
@@ -105,12 +109,15 @@ enum SegmentRequirement {
     /// was made from): the same answer as `rule.matchesSegment(in: segments)`, which compares strings with `==` for
     /// an id and UTF-8 bytes for a family prefix.
     @inline(__always)
-    func isMet<Texts: SegmentTexts>(by keys: UnsafeBufferPointer<SegmentKey>, _ segments: Texts, rule: Rule) -> Bool {
+    func isMet<Texts: SegmentTexts>(by keys: UnsafeBufferPointer<SegmentKey>, filter: UInt64, _ segments: Texts,
+                                    rule: Rule) -> Bool {
         switch self {
         case .none:
             return true
         case .exact(let key):
             guard key.ascii else { return rule.matchesSegment(in: segments.strings()) }
+            // No key with this one's bit: no equal ASCII key, and no other key that could equal it.
+            if filter & key.filterBit == 0 { return false }
             for i in keys.indices {
                 let other = keys[i]
                 if other.ascii {

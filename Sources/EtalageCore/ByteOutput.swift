@@ -1,0 +1,117 @@
+/// Where JSON and rendered text are appended: a byte array, or the `ByteSink` the request path writes a decision
+/// into. The writers are generic over it, so both get the same bytes from the same code.
+protocol ByteOutput: ~Copyable {
+    var count: Int { get }
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
+    subscript(_ i: Int) -> UInt8 { get set }
+    /// Drops the bytes from `count` on.
+    mutating func truncate(to count: Int)
+}
+
+extension ByteOutput where Self: ~Copyable {
+    @inline(__always)
+    mutating func append(static text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    mutating func append(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    /// The UTF-8 bytes of `text`.
+    @inline(__always)
+    mutating func append(utf8 text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
+        if done == nil {
+            var copy = text
+            copy.withUTF8 { append(contentsOf: $0) }
+        }
+    }
+}
+
+extension Array: ByteOutput where Element == UInt8 {
+    @inline(__always)
+    mutating func truncate(to count: Int) { removeSubrange(count...) }
+}
+
+/// The bytes of one response, written through a raw pointer: an `Array` append checks uniqueness and capacity and
+/// calls out to copy every piece, and a decision is some eighty small pieces. It starts in memory the caller lends
+/// (`withSink`, on the stack) and moves to the heap only when that is too small.
+struct ByteSink: ByteOutput, ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+    /// Whether `base` is ours to free (after growing past the lent memory).
+    private var owned = false
+
+    private init(lent base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    deinit {
+        if owned { base.deallocate() }
+    }
+
+    /// Runs `body` with a sink that starts in `capacity` bytes of stack, and returns what it wrote as an array.
+    /// Inlined, so the closure's captures are not copied.
+    @inline(__always)
+    static func collect<R>(capacity: Int, _ body: (inout ByteSink) -> R) -> (bytes: [UInt8], result: R) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(capacity, 1)) { lent in
+            // Never nil: the allocation has at least one byte.
+            var sink = ByteSink(lent: lent.baseAddress.unsafelyUnwrapped, capacity: lent.count)
+            let result = body(&sink)
+            let bytes = sink.bytes
+            return (bytes, result)
+        }
+    }
+
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
+        guard n > 0, let source = bytes.baseAddress else { return }
+        if capacity - count < n { grow(to: count + n) }
+        (base + count).update(from: source, count: n)
+        count += n
+    }
+
+    subscript(_ i: Int) -> UInt8 {
+        @inline(__always) get {
+            precondition(i >= 0 && i < count, "ByteSink index out of range")
+            return base[i]
+        }
+        @inline(__always) set {
+            precondition(i >= 0 && i < count, "ByteSink index out of range")
+            base[i] = newValue
+        }
+    }
+
+    @inline(__always)
+    mutating func truncate(to count: Int) {
+        precondition(count >= 0 && count <= self.count, "ByteSink truncated beyond its end")
+        self.count = count
+    }
+
+    @inline(never)
+    private mutating func grow(to minimum: Int) {
+        var next = max(capacity * 2, 256)
+        while next < minimum { next *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: next)
+        bigger.initialize(from: base, count: count)
+        if owned { base.deallocate() }
+        base = bigger
+        capacity = next
+        owned = true
+    }
+}
