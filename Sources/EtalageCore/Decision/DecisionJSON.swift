@@ -17,8 +17,10 @@ public enum DecisionJSON {
     /// `body(decide(context, snapshot:, decisionId:, options: DecideOptions(now: now)))` gives. No trace.
     public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
                              into out: inout [UInt8]) -> Outcome {
-        // A decision is well under 4 KiB: written on the stack, then copied once into an array of its size.
-        let (bytes, outcome) = ByteSink.collect(capacity: 4_096) { sink in
+        // Most decisions take 500–900 bytes: written on the stack (Swift takes up to 1 KiB there without asking
+        // whether the stack has room, which costs a heap allocation when it says no), then copied once into an
+        // array of their size. A larger one moves to the heap as it grows.
+        let (bytes, outcome) = ByteSink.collect(capacity: 1_024) { sink in
             write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &sink)
         }
         if out.isEmpty { out = bytes } else { out += bytes }
