@@ -62,21 +62,21 @@ struct AccessLineFormatter {
             // "2026-11-24T01:38:05." from the full timestamp of this second.
             datePrefix = Array(LogLine.timestamp(Double(second)).utf8.dropLast(4))
         }
-        out.append(contentsOf: #"{"time":""#.utf8)
+        Self.append(#"{"time":""#, to: &out)
         out.append(contentsOf: datePrefix)
         out.append(UInt8(ascii: "0") + UInt8(millis / 100))
         out.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
         out.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        out.append(contentsOf: #"Z","level":"info","msg":"request","request_id":"#.utf8)
+        Self.append(#"Z","level":"info","msg":"request","request_id":"#, to: &out)
         JSONWriter.appendQuoted(record.requestId, to: &out)
-        out.append(contentsOf: #","method":"#.utf8)
+        Self.append(#","method":"#, to: &out)
         JSONWriter.appendQuoted(record.method, to: &out)
-        out.append(contentsOf: #","endpoint":""#.utf8)
-        out.append(contentsOf: record.endpoint.label.utf8)
-        out.append(contentsOf: #"","status":"#.utf8)
+        Self.append(#","endpoint":""#, to: &out)
+        Self.append(record.endpoint.staticLabel, to: &out)
+        Self.append(#"","status":"#, to: &out)
         appendDecimal(UInt64(max(0, record.status)), to: &out)
         // Milliseconds with up to three decimals, trailing zeros dropped, as JSONWriter writes numbers.
-        out.append(contentsOf: #","duration_ms":"#.utf8)
+        Self.append(#","duration_ms":"#, to: &out)
         let micros = record.nanos / 1_000
         appendDecimal(micros / 1_000, to: &out)
         var fraction = micros % 1_000
@@ -94,6 +94,12 @@ struct AccessLineFormatter {
         }
         out.append(UInt8(ascii: "}"))
         out.append(UInt8(ascii: "\n"))
+    }
+
+    /// Literal text by pointer: appending a `String`'s UTF-8 view went byte by byte.
+    @inline(__always)
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Digits written in place: no `String` per number on the log thread.

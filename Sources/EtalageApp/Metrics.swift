@@ -23,7 +23,10 @@ enum Endpoint: Int, CaseIterable, Sendable {
         }
     }
 
-    var label: String {
+    var label: String { staticLabel.description }
+
+    /// The label as a `StaticString`, for the access log's formatter.
+    var staticLabel: StaticString {
         switch self {
         case .decisions: "decisions"
         case .events: "events"

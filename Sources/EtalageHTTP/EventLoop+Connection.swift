@@ -96,13 +96,14 @@ extension EventLoop {
 
     private func updatePhase(_ c: Connection) {
         let next: Connection.Phase
+        let parsing = c.parser.readingState()
         if c.awaiting {
             next = .response
         } else if c.pendingOutput > 0 {
             next = .write
-        } else if c.parser.isIdle {
+        } else if parsing.idle {
             next = c.phase == .idleFirst ? .idleFirst : .idle
-        } else if c.parser.isReadingHead {
+        } else if parsing.readingHead {
             next = .head
         } else {
             next = .body
@@ -123,14 +124,13 @@ extension EventLoop {
         responder.respond(to: request, reply: HTTPReply(loop: self, fd: c.fd, registration: c.registration,
                                                         sequence: c.sequence))
         c.inRespond = false
-        if let response = c.syncResponse {
-            c.syncResponse = nil
+        if let response = c.syncResponse.take() {
             writeResponse(c, response)
         }
     }
 
     /// A reply from the responder, on the loop thread. Dropped if the connection is gone or the request timed out.
-    func handleReply(_ response: HTTPResponse, fd: Int32, registration: UInt32, sequence: UInt32) {
+    func handleReply(_ response: consuming HTTPResponse, fd: Int32, registration: UInt32, sequence: UInt32) {
         guard fd >= 0, Int(fd) < connections.count, let c = connections[Int(fd)],
               c.registration == registration, c.awaiting, c.sequence == sequence else { return }
         c.awaiting = false

@@ -105,15 +105,16 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Cross-thread entry points
 
     /// Hands a reply to the loop. On the loop thread it is handled at once; elsewhere it is queued and the loop
-    /// is woken through its eventfd.
-    func deliver(_ response: HTTPResponse, fd: Int32, registration: UInt32, sequence: UInt32) {
+    /// is woken through its eventfd. `consuming`: the response moves to the connection instead of being copied.
+    func deliver(_ response: consuming HTTPResponse, fd: Int32, registration: UInt32, sequence: UInt32) {
         if let threadID, pthread_equal(threadID, pthread_self()) != 0 {
             handleReply(response, fd: fd, registration: registration, sequence: sequence)
             return
         }
+        let pending = PendingReply(fd: fd, registration: registration, sequence: sequence, response: response)
         lock.withLock {
             guard !stopped else { return }
-            inbox.append(PendingReply(fd: fd, registration: registration, sequence: sequence, response: response))
+            inbox.append(pending)
             if !wakePending {
                 wakePending = true
                 Posix.write(wakeFD, 1)  // under the lock, so the fd cannot be closed meanwhile

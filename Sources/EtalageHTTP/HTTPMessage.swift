@@ -28,42 +28,100 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
     }
+
+    /// For the parser, which has already split the target.
+    init(method: String, target: String, path: String, query: String?, minorVersion: Int, headers: HTTPHeaders,
+         body: [UInt8]) {
+        self.method = method
+        self.target = target
+        self.path = path
+        self.query = query
+        self.minorVersion = minorVersion
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// Header fields in arrival order; names compare case-insensitively (RFC 9110 §5.1).
+///
+/// Parsed fields stay byte ranges into the parser's buffer (shared, not copied) until someone asks for them as
+/// strings: most requests have their fields looked up once or never, so decoding them all up front was waste.
 public struct HTTPHeaders: Sendable, Sequence {
-    public private(set) var fields: [(name: String, value: String)]
+    /// Fields given as strings (`init`, `add`), or decoded from `raw` by `materialize`.
+    private var list: [(name: String, value: String)]
+    /// The parser's buffer and the fields' byte ranges in it; empty `spans` means `list` holds the fields.
+    private var rawBytes: [UInt8] = []
+    private var rawSpans: [HTTPParser.FieldSpan] = []
     /// Every field is safe to write as it is (`HTTPResponse.isSafe`): checked when a field is added, so a shared
     /// header list (`Content-Type: application/json`) is not checked again for every response that carries it.
     private(set) var allSafe: Bool
 
     public init(_ fields: [(name: String, value: String)] = []) {
-        self.fields = fields
+        list = fields
         allSafe = fields.allSatisfy(HTTPResponse.isSafeField)
     }
 
-    /// Fields the parser has already checked (token names, values without CTLs but HT): nothing to check again.
-    init(parsed fields: [(name: String, value: String)]) {
-        self.fields = fields
+    /// Fields the parser has already checked (token names, values without CTLs but HT), as ranges of `bytes`:
+    /// nothing to check again.
+    init(bytes: [UInt8], spans: [HTTPParser.FieldSpan]) {
+        list = []
+        rawBytes = bytes
+        rawSpans = spans
         allSafe = true
     }
 
+    /// The fields in arrival order.
+    public var fields: [(name: String, value: String)] {
+        if rawSpans.isEmpty { return list }
+        return rawBytes.withUnsafeBufferPointer { p in
+            rawSpans.map { span in
+                (HTTPHeaders.decode(p, span.nameStart, span.nameEnd), HTTPHeaders.decode(p, span.valueStart, span.valueEnd))
+            }
+        }
+    }
+
+    /// Decodes the parsed fields into `list` and lets go of the parser's buffer.
+    mutating func materialize() {
+        guard !rawSpans.isEmpty else { return }
+        list = fields
+        rawBytes = []
+        rawSpans = []
+    }
+
     public mutating func add(_ name: String, _ value: String) {
-        fields.append((name, value))
+        materialize()
+        list.append((name, value))
         allSafe = allSafe && HTTPResponse.isSafeField((name, value))
     }
 
     /// The first value of the field `name`, or nil.
     public subscript(name: String) -> String? {
-        for field in fields where HTTPHeaders.namesMatch(field.name, name) {
-            return field.value
+        if rawSpans.isEmpty {
+            for field in list where HTTPHeaders.namesMatch(field.name, name) {
+                return field.value
+            }
+            return nil
         }
-        return nil
+        var name = name
+        return name.withUTF8 { wanted in
+            rawBytes.withUnsafeBufferPointer { p -> String? in
+                for span in rawSpans where HTTPHeaders.namesMatch(p, span.nameStart, span.nameEnd, wanted) {
+                    return HTTPHeaders.decode(p, span.valueStart, span.valueEnd)
+                }
+                return nil
+            }
+        }
     }
 
     /// Every value of the field `name`, in order.
     public func values(_ name: String) -> [String] {
         fields.filter { HTTPHeaders.namesMatch($0.name, name) }.map(\.value)
+    }
+
+    /// Field bytes as a string; obs-text that is not UTF-8 becomes U+FFFD.
+    @inline(__always)
+    static func decode(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self)
     }
 
     /// ASCII case-insensitive comparison without allocating (field names are tokens, RFC 9110 §5.1).
@@ -72,18 +130,22 @@ public struct HTTPHeaders: Sendable, Sequence {
         var a = a
         var b = b
         return a.withUTF8 { x in
-            b.withUTF8 { y in
-                guard x.count == y.count else { return false }
-                for i in 0..<x.count {
-                    let p = x[i], q = y[i]
-                    if p == q { continue }
-                    let lp = p >= 65 && p <= 90 ? p | 0x20 : p
-                    let lq = q >= 65 && q <= 90 ? q | 0x20 : q
-                    if lp != lq { return false }
-                }
-                return true
-            }
+            b.withUTF8 { y in namesMatch(x, 0, x.count, y) }
         }
+    }
+
+    @inline(__always)
+    static func namesMatch(_ x: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                           _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard end - start == y.count else { return false }
+        for i in 0..<y.count {
+            let p = x[start + i], q = y[i]
+            if p == q { continue }
+            let lp = p >= 65 && p <= 90 ? p | 0x20 : p
+            let lq = q >= 65 && q <= 90 ? q | 0x20 : q
+            if lp != lq { return false }
+        }
+        return true
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

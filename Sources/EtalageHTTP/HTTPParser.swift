@@ -104,6 +104,13 @@ public struct HTTPParser: Sendable {
     /// True while the head (request line and header fields) of a request is incomplete.
     public var isReadingHead: Bool { state.rawValue <= State.headEndLF.rawValue && !isIdle }
 
+    /// `isIdle` and `isReadingHead` together, for the event loop. `mutating` only so that a parser held in a class
+    /// is read in place: the non-mutating getters copied the whole struct, retains and releases included.
+    mutating func readingState() -> (idle: Bool, readingHead: Bool) {
+        let idle = isIdle
+        return (idle, !idle && state.rawValue <= State.headEndLF.rawValue)
+    }
+
     /// Bytes received but not yet consumed.
     public var bufferedByteCount: Int { buffer.count - pos }
 
@@ -125,8 +132,11 @@ public struct HTTPParser: Sendable {
     public mutating func next() throws(HTTPParseError) -> HTTPRequest? {
         if let failure { throw failure }
         do {
-            let request = try parse()
+            // Compacted before parsing and when no request came out, never right after one: the request's
+            // fields are ranges into `buffer`, shared with it, and moving bytes then would copy the buffer.
             compact()
+            let request = try parse()
+            if request == nil { compact() }
             return request
         } catch {
             failure = error
@@ -239,6 +249,8 @@ public struct HTTPParser: Sendable {
                     if p[i] == CR { state = .startLF; i += 1; continue }
                     if p[i] == LF { throw .badRequest("bare LF before the request line") }
                     lineStart = i
+                    // Cleared here, not when the last request was returned: that request shares the array.
+                    spans.removeAll(keepingCapacity: true)
                     state = .method
                 case .startLF:
                     guard p[i] == LF else { throw .badRequest("bare CR before the request line") }
@@ -459,18 +471,15 @@ public struct HTTPParser: Sendable {
             // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
             throw .badRequest("Transfer-Encoding in an HTTP/1.0 request")
         }
-        var fields: [(name: String, value: String)] = []
-        fields.reserveCapacity(spans.count)
-        let target: String = buffer.withUnsafeBufferPointer { p in
-            for span in spans {
-                let name = String(decoding: UnsafeBufferPointer(rebasing: p[span.nameStart..<span.nameEnd]), as: UTF8.self)
-                let value = String(decoding: UnsafeBufferPointer(rebasing: p[span.valueStart..<span.valueEnd]), as: UTF8.self)
-                fields.append((name, value))
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self)
+        let (target, originPath, originQuery) = buffer.withUnsafeBufferPointer { p -> (String, String, String?) in
+            let target = HTTPHeaders.decode(p, targetStart, targetEnd)
+            var q = targetStart
+            while q < targetEnd && p[q] != UInt8(ascii: "?") { q += 1 }
+            if q == targetEnd { return (target, target, nil) }
+            return (target, HTTPHeaders.decode(p, targetStart, q), HTTPHeaders.decode(p, q + 1, targetEnd))
         }
-        var request = HTTPRequest(method: method, target: target, minorVersion: minorVersion,
-                                  headers: HTTPHeaders(parsed: fields), body: [])
+        var path = originPath
+        var query = originQuery
         let isConnect = method == "CONNECT"
         if !isConnect, targetEnd > targetStart, buffer[targetStart] != UInt8(ascii: "/"),
            let afterScheme = HTTPParser.endOfScheme(target) {
@@ -479,43 +488,59 @@ public struct HTTPParser: Sendable {
             let pathStart = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
             let pathAndQuery = rest[pathStart...]
             let question = pathAndQuery.firstIndex(of: UInt8(ascii: "?"))
-            let path = pathAndQuery[..<(question ?? pathAndQuery.endIndex)]
-            request.path = path.isEmpty ? "/" : String(decoding: path, as: UTF8.self)
-            request.query = question.map { String(decoding: pathAndQuery[pathAndQuery.index(after: $0)...], as: UTF8.self) }
+            let pathPart = pathAndQuery[..<(question ?? pathAndQuery.endIndex)]
+            path = pathPart.isEmpty ? "/" : String(decoding: pathPart, as: UTF8.self)
+            query = question.map { String(decoding: pathAndQuery[pathAndQuery.index(after: $0)...], as: UTF8.self) }
         }
         lastRequestKeepsAlive = !isConnect && (minorVersion >= 1 ? !closeToken : (keepAliveToken && !closeToken))
-        spans.removeAll(keepingCapacity: true)
 
-        if isConnect {
+        // The request is built once, where it leaves: building it early and changing it copied it whole.
+        let length = isConnect ? 0 : contentLength ?? 0
+        if isConnect || (!chunked && pos + length <= buffer.count) {
+            // No body, or all of it came with the head (the usual case): the request is complete now.
             // RFC 9110 §9.3.6: CONNECT has no content; what follows belongs to a tunnel we do not open.
-            return completeMessage(request)
+            let start = pos
+            let content = length == 0 ? [] : buffer.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(rebasing: $0[start..<(start + length)]))
+            }
+            pos += length
+            resetMessage()
+            return HTTPRequest(method: method, target: target, path: path, query: query, minorVersion: minorVersion,
+                               headers: HTTPHeaders(bytes: buffer, spans: spans), body: content)
         }
+        // The body needs more reads, and appending to a buffer the fields share would copy it each time.
+        var headers = HTTPHeaders(bytes: buffer, spans: spans)
+        headers.materialize()
+        head = HTTPRequest(method: method, target: target, path: path, query: query, minorVersion: minorVersion,
+                           headers: headers, body: [])
+        continueExpected = expectContinue && minorVersion >= 1
         if chunked {
-            head = request
             state = .chunkSize
             chunkSizeDigits = 0
             remaining = 0
             chunkLineBytes = 0
-            continueExpected = expectContinue && minorVersion >= 1
             return nil
         }
-        let length = contentLength ?? 0
-        if length == 0 { return completeMessage(request) }
-        head = request
         body.reserveCapacity(length)
         remaining = length
         state = .body
-        continueExpected = expectContinue && minorVersion >= 1
         return nil
     }
 
-    private mutating func completeMessage(_ headOnly: HTTPRequest? = nil) -> HTTPRequest? {
-        var request = headOnly ?? head
-        head = nil
-        if headOnly == nil {
-            request?.body = body
-            body = []
+    /// The request whose head was kept in `head`, with its body; moved out, not copied.
+    private mutating func completeMessage() -> HTTPRequest? {
+        var request: HTTPRequest?
+        swap(&request, &head)
+        if request != nil {
+            var taken: [UInt8] = []
+            swap(&taken, &body)
+            request?.body = taken
         }
+        resetMessage()
+        return request
+    }
+
+    private mutating func resetMessage() {
         continueExpected = false
         // Reset per-message state.
         emptyLines = 0
@@ -528,9 +553,7 @@ public struct HTTPParser: Sendable {
         keepAliveToken = false
         expectContinue = false
         inTrailers = false
-        spans.removeAll(keepingCapacity: true)
         state = lastRequestKeepsAlive ? .start : .closed
-        return request
     }
 
     /// The index after "scheme://" when `target` starts with one (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" /
@@ -723,13 +746,10 @@ let HT: UInt8 = 9
 enum CharClass {
     @inline(__always)
     static func inMask(_ b: UInt8, _ m0: UInt64, _ m1: UInt64, _ m2: UInt64, _ m3: UInt64) -> Bool {
-        let word: UInt64
-        switch b >> 6 {
-        case 0: word = m0
-        case 1: word = m1
-        case 2: word = m2
-        default: word = m3
-        }
+        // Selects, not a switch: the switch compiled to branches that cost more than the rest of the scan loop.
+        let low = b & 64 == 0 ? m0 : m1
+        let high = b & 64 == 0 ? m2 : m3
+        let word = b & 128 == 0 ? low : high
         return (word >> UInt64(b & 63)) & 1 == 1
     }
 

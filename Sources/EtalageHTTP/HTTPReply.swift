@@ -9,7 +9,7 @@ public struct HTTPReply: Sendable {
     let registration: UInt32
     let sequence: UInt32
 
-    public func callAsFunction(_ response: HTTPResponse) {
+    public func callAsFunction(_ response: consuming HTTPResponse) {
         loop.deliver(response, fd: fd, registration: registration, sequence: sequence)
     }
 }

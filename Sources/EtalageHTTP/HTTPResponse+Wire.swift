@@ -12,37 +12,48 @@ extension HTTPResponse {
     ///   - keepAlive10: the request was HTTP/1.0 with keep-alive: say so, or the client will not reuse it.
     func serialize(into out: inout [UInt8], date: DateCache, headRequest: Bool, close: Bool, keepAlive10: Bool) {
         let code = (100...999).contains(status) ? status : 500
-        out.append(static: HTTPResponse.statusLinePrefix)
-        out.append(UInt8(ascii: "0") + UInt8(code / 100))
-        out.append(UInt8(ascii: "0") + UInt8(code / 10 % 10))
-        out.append(UInt8(ascii: "0") + UInt8(code % 10))
-        out.append(SP)
-        out.append(contentsOf: HTTPResponse.reasonPhrase(code).utf8)
-        out.append(CR); out.append(LF)
-
-        for field in headers.fields where HTTPResponse.isResponderField(field.name) {
-            // Never let a CR or LF from a responder split the response (RFC 9112 §11.1).
-            guard headers.allSafe || HTTPResponse.isSafeField(field) else { continue }
-            out.append(contentsOf: field.name.utf8)
-            out.append(UInt8(ascii: ":")); out.append(SP)
-            out.append(contentsOf: field.value.utf8)
-            out.append(CR); out.append(LF)
-        }
-
+        let reason = HTTPResponse.reasonPhrase(code)
         // RFC 9110 §8.6: no Content-Length in 1xx or 204; 304 carries no content.
         let bodyAllowed = !(code < 200 || code == 204 || code == 304)
-        if bodyAllowed {
-            out.append(static: HTTPResponse.contentLengthPrefix)
-            HTTPResponse.appendDecimal(body.count, to: &out)
-            out.append(CR); out.append(LF)
+        let fields = headers.fields
+        let dateLine = date.current()
+        // The head is written into a stack buffer with one bounds computation and appended once: appending its
+        // twenty-odd pieces to `out` one by one cost more than the rest of the response.
+        var capacity = HTTPResponse.statusLinePrefix.utf8CodeUnitCount + 4 + reason.utf8CodeUnitCount + 2
+        for field in fields { capacity += field.name.utf8.count + field.value.utf8.count + 4 }
+        capacity += HTTPResponse.contentLengthPrefix.utf8CodeUnitCount + 20 + 2 + dateLine.count
+            + HTTPResponse.connectionKeepAlive.utf8CodeUnitCount + 2
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var w = HeadWriter(buffer)
+            w.put(HTTPResponse.statusLinePrefix)
+            w.put(UInt8(ascii: "0") + UInt8(code / 100))
+            w.put(UInt8(ascii: "0") + UInt8(code / 10 % 10))
+            w.put(UInt8(ascii: "0") + UInt8(code % 10))
+            w.put(SP)
+            w.put(reason)
+            w.put(CR); w.put(LF)
+            for field in fields where HTTPResponse.isResponderField(field.name) {
+                // Never let a CR or LF from a responder split the response (RFC 9112 §11.1).
+                guard headers.allSafe || HTTPResponse.isSafeField(field) else { continue }
+                w.put(field.name)
+                w.put(UInt8(ascii: ":")); w.put(SP)
+                w.put(field.value)
+                w.put(CR); w.put(LF)
+            }
+            if bodyAllowed {
+                w.put(HTTPResponse.contentLengthPrefix)
+                w.putDecimal(body.count)
+                w.put(CR); w.put(LF)
+            }
+            w.put(dateLine)
+            if close {
+                w.put(HTTPResponse.connectionClose)
+            } else if keepAlive10 {
+                w.put(HTTPResponse.connectionKeepAlive)
+            }
+            w.put(CR); w.put(LF)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<w.count]))
         }
-        date.append(to: &out)
-        if close {
-            out.append(static: HTTPResponse.connectionClose)
-        } else if keepAlive10 {
-            out.append(static: HTTPResponse.connectionKeepAlive)
-        }
-        out.append(CR); out.append(LF)
         if bodyAllowed && !headRequest {
             out.append(contentsOf: body)
         }
@@ -77,26 +88,6 @@ extension HTTPResponse {
         return !text.isEmpty || allowSpace
     }
 
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = value
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while n > 0 && count < 20 {
-                d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
-            }
-            out.append(contentsOf: d[(20 - count)...])
-        }
-    }
-
     // StaticString constants: appending them touches no shared reference count, so the event-loop threads do
     // not contend on a cache line for every response.
     static let statusLinePrefix: StaticString = "HTTP/1.1 "
@@ -106,7 +97,7 @@ extension HTTPResponse {
     static let continueResponse: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
 
     /// Reason phrases from RFC 9110 §15 (informative only; clients ignore them).
-    static func reasonPhrase(_ status: Int) -> String {
+    static func reasonPhrase(_ status: Int) -> StaticString {
         switch status {
         case 100: return "Continue"
         case 101: return "Switching Protocols"
@@ -201,13 +192,14 @@ final class DateCache {
     private var second: Int = -1
     private var line: [UInt8] = []
 
-    func append(to out: inout [UInt8]) {
+    /// The `Date: …\r\n` line for this second.
+    func current() -> [UInt8] {
         let now = time(nil)
         if now != second {
             second = now
             line = DateCache.format(now)
         }
-        out.append(contentsOf: line)
+        return line
     }
 
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
@@ -223,5 +215,55 @@ final class DateCache {
         let text = "Date: \(day), \(two(parts.tm_mday)) \(month) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT\r\n"
         return Array(text.utf8)
+    }
+}
+
+/// Writes a response head into a buffer the caller sized for it (`serialize` adds up an upper bound first).
+struct HeadWriter {
+    private let base: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutableBufferPointer<UInt8>) {
+        self.base = base
+    }
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        precondition(count < base.count)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, let target = base.baseAddress else { return }
+        precondition(count + bytes.count <= base.count)
+        (target + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    mutating func put(_ text: StaticString) {
+        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { put($0) }
+    }
+
+    @inline(__always)
+    mutating func put(_ text: String) {
+        var text = text
+        text.withUTF8 { put($0) }
+    }
+
+    mutating func putDecimal(_ value: Int) {
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        while divisor > 0 {
+            put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
     }
 }

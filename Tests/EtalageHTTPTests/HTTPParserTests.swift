@@ -57,6 +57,33 @@ final class HTTPParserTests: XCTestCase {
         XCTAssertEqual(second.headers["X-Obs"], "a\u{FFFD}b")
     }
 
+    /// A request's fields share the parser's buffer: they must not change when the parser reads on, compacts, or
+    /// parses the next request while the first is still held (a responder that answers later).
+    func testHeldRequestsKeepTheirFieldsWhileTheParserReadsOn() throws {
+        var parser = HTTPParser()
+        parser.append(contentsOf: Array("POST /a HTTP/1.1\r\nX-One: 1\r\nContent-Length: 2\r\n\r\nabGET /b HTTP/1.1\r\nX-Two:".utf8))
+        let first = try XCTUnwrap(try parser.next())
+        XCTAssertNil(try parser.next())
+        parser.append(contentsOf: Array(" 2\r\n\r\nPOST /c HTTP/1.1\r\nX-Three: 3\r\nContent-Length: 5\r\n\r\nxy".utf8))
+        let second = try XCTUnwrap(try parser.next())
+        XCTAssertNil(try parser.next())
+        // The third body arrives in later reads: its fields cannot wait in the buffer being appended to.
+        parser.append(contentsOf: Array("z".utf8))
+        XCTAssertNil(try parser.next())
+        parser.append(contentsOf: Array("w!".utf8))
+        let third = try XCTUnwrap(try parser.next())
+        XCTAssertTrue(parser.isIdle)
+        XCTAssertEqual(first.headers.fields.map { "\($0.name): \($0.value)" }, ["X-One: 1", "Content-Length: 2"])
+        XCTAssertEqual(first.body, Array("ab".utf8))
+        XCTAssertEqual(second.path, "/b")
+        XCTAssertEqual(second.headers["x-two"], "2")
+        XCTAssertNil(second.headers["X-One"])
+        XCTAssertEqual(third.headers["X-Three"], "3")
+        XCTAssertEqual(third.headers["content-length"], "5")
+        XCTAssertEqual(third.body, Array("xyzw!".utf8))
+        XCTAssertEqual(first.headers["X-One"], "1")
+    }
+
     func testAbsoluteFormTargetsRouteOnTheirPath() throws {
         var parser = HTTPParser()
         parser.append(contentsOf: Array("GET http://example.com:8080/v1/x?a=b HTTP/1.1\r\n\r\nGET http://h HTTP/1.1\r\n\r\n".utf8))
