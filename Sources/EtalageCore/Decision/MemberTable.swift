@@ -37,6 +37,8 @@ public struct MemberTable: Sendable {
     }
 
     /// The member `id` with the keys of its segments when the table has them precomputed (a row of the base).
+    /// Inlined into the decision, so the profile is built where it is used rather than copied out.
+    @inline(__always)
     func lookup(_ id: String) -> (MemberProfile, [SegmentKey]?)? {
         if !overlay.isEmpty, let changed = overlay[MemberKey(id)] { return changed.map { ($0, nil) } }
         if let i = base.index(of: id) { return (base.profile(at: i), base.listKeys[Int(base.rows[i].segments)]) }

@@ -78,17 +78,26 @@ public struct ContentCatalog: Sendable {
     /// The index of the language of the locale `tag` (`Locale.language(of:)`: up to the first `-` or `_`, ASCII
     /// letters lower-cased), if there is content in it; compared byte by byte, without building the string.
     func languageIndex(ofTag tag: String) -> Int? {
-        for (index, language) in languageList.enumerated() {
-            var expected = language.utf8.makeIterator()
-            var matches = true
-            for c in tag.utf8 {
-                if c == 0x2D || c == 0x5F { break }
-                let lower = c >= 0x41 && c <= 0x5A ? c + 0x20 : c
-                guard expected.next() == lower else { matches = false; break }
+        var tag = tag
+        return tag.withUTF8 { bytes -> Int? in
+            var n = 0
+            while n < bytes.count, bytes[n] != 0x2D, bytes[n] != 0x5F { n += 1 }
+            for index in languageList.indices {
+                let language = languageList[index].utf8
+                guard language.count == n else { continue }
+                func matches(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+                    for i in 0..<n {
+                        let c = bytes[i]
+                        if expected[i] != (c >= 0x41 && c <= 0x5A ? c + 0x20 : c) { return false }
+                    }
+                    return true
+                }
+                if language.withContiguousStorageIfAvailable(matches) ?? Array(language).withUnsafeBufferPointer(matches) {
+                    return index
+                }
             }
-            if matches && expected.next() == nil { return index }
+            return nil
         }
-        return nil
     }
 }
 

@@ -211,7 +211,9 @@ extension DecisionContext {
 
     /// `text.lowercased()`, without building a new string when there is nothing to lower (the usual `mobile`).
     static func lowercased(_ text: String) -> String {
-        text.utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } ? text.lowercased() : text
+        var copy = text
+        let plain = copy.withUTF8 { bytes in !bytes.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 } }
+        return plain ? text : text.lowercased()
     }
 
     private func referralAttributes() -> JSON {
