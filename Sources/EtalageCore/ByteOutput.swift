@@ -82,7 +82,20 @@ struct ByteSink: ByteOutput, ~Copyable {
         let n = bytes.count
         guard n > 0, let source = bytes.baseAddress else { return }
         if capacity - count < n { grow(to: count + n) }
-        (base + count).update(from: source, count: n)
+        let target = UnsafeMutableRawPointer(base + count)
+        let from = UnsafeRawPointer(source)
+        // Most pieces are short: two overlapping word copies instead of a call to memcpy.
+        if n >= 8 && n <= 16 {
+            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
+        } else {
+            (base + count).update(from: source, count: n)
+        }
         count += n
     }
 

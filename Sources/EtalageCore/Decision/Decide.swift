@@ -272,7 +272,8 @@ struct DecisionPlan {
         let variables = VariableValues(profile: profile, campaignName: campaignName,
                                        interest: browsingAllowed ? context.categories.first : nil,
                                        cartItems: browsingAllowed ? context.cartItems : 0, snapshot: snapshot)
-        return DecisionPlan(variables: variables, segments: segments, reasons: reasons, language: language,
+        // Moved, not copied: the closures above that read `segments` kept the compiler from ending its life here.
+        return DecisionPlan(variables: variables, segments: consume segments, reasons: consume reasons, language: language,
                             languageIndex: languageIndex, holdout: holdout, holdoutMeasured: holdoutMeasured, picks: picks,
                             assignments: assignments)
     }
