@@ -25,24 +25,26 @@ public struct Reach: Sendable, Equatable {
         var reach = [Int](repeating: 0, count: rules.count)
         var wins: [String: Int] = [:]
         var segments: [String: Int] = [:]
-        let options = DecideOptions(now: now, trace: true)
         snapshot.members.forEach { profile in
             var context = DecisionContext(visitorId: profile.id)
             context.memberId = profile.id
-            let decision = decide(context, snapshot: snapshot, decisionId: "", options: options)
-            for id in decision.segments { segments[id, default: 0] += 1 }
-            // As `decide` does: member data only with the member's consent; the page says nothing.
-            let consented = profile.record.consentPersonalization
+            // The plan alone: what it chose, without rendering fields or writing reasons and traces.
+            var none: [SlotTrace]?
+            let plan = DecisionPlan.make(context, snapshot: snapshot, now: now, traces: &none)
+            let ids = plan.segments.strings()
+            for id in ids { segments[id, default: 0] += 1 }
+            // The member's data as the decision used it: only with the member's consent (the page says nothing).
+            let consented = plan.variables.profile
             var attributes = RuleAttributes()
-            for (i, rule) in rules.enumerated() where rule.matchesSegment(in: decision.segments) {
+            for (i, rule) in rules.enumerated() where rule.matchesSegment(in: ids) {
                 if let condition = rule.condition,
-                   !condition.evaluate(attributes.get(decision.segments, consented ? profile : nil, context, consented)) {
+                   !condition.evaluate(attributes.get(ids, consented, context, consented != nil)) {
                     continue
                 }
                 reach[i] += 1
             }
-            for slot in decision.trace ?? [] {
-                if let id = slot.ruleId { wins[id, default: 0] += 1 }
+            for slot in Slot.allCases {
+                if let id = plan.picks[slot]?.ruleId { wins[id, default: 0] += 1 }
             }
         }
         return Reach(segments: segments,
