@@ -151,6 +151,13 @@ extension JSONWriter {
     /// Appends `string` as a quoted, escaped JSON string (see the type's documentation for the escapes).
     public static func appendQuoted(_ string: String, to bytes: inout [UInt8]) { appendQuoted(string, into: &bytes) }
 
+    /// `string` as a quoted, escaped JSON string on its own, for pieces written once and copied into many answers.
+    static func quoted(_ string: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        appendQuoted(string, into: &bytes)
+        return bytes
+    }
+
     static func appendQuoted<Out: ByteOutput & ~Copyable>(_ string: String, into bytes: inout Out) {
         bytes.append(0x22)
         appendEscaped(string, to: &bytes)
@@ -272,7 +279,7 @@ extension JSONWriter {
             if value == 0, value.sign == .minus {
                 bytes.append(contentsOf: [0x2D, 0x30])
             } else {
-                appendInteger(Int(value), to: &bytes)
+                appendInteger(Int(value), into: &bytes)
             }
             return
         }
@@ -283,7 +290,9 @@ extension JSONWriter {
     }
 
     /// Appends the decimal digits of an integer.
-    static func appendInteger<Out: ByteOutput & ~Copyable>(_ value: Int, to bytes: inout Out) {
+    public static func appendInteger(_ value: Int, to bytes: inout [UInt8]) { appendInteger(value, into: &bytes) }
+
+    static func appendInteger<Out: ByteOutput & ~Copyable>(_ value: Int, into bytes: inout Out) {
         if value < 0 { bytes.append(0x2D) }
         var magnitude = value.magnitude
         if magnitude < 10 {

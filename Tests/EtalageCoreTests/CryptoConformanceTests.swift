@@ -5,14 +5,8 @@ import Testing
 /// `hmac-sha256/vectors.json` (RFC 4231 HMAC-SHA256 cases 1–7; FIPS 180 SHA-256 examples), from
 /// `$ETALAGE_CONFORMANCE_DIR`, else `<repo>/../shared/conformance`; nil when absent.
 private func cryptoVectors() -> [String: Any]? {
-    let candidates = conformanceURL("hmac-sha256/vectors.json").map { [$0] } ?? []
-    for url in candidates {
-        if let data = try? Data(contentsOf: url),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            return object
-        }
-    }
-    return nil
+    guard let url = conformanceURL("hmac-sha256/vectors.json"), let data = try? Data(contentsOf: url) else { return nil }
+    return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
 }
 
 private struct BadVector: Error, CustomStringConvertible {

@@ -16,19 +16,12 @@ enum GrowthBookCases {
     static var isAvailable: Bool { sections != nil }
 
     private static func load() -> [String: JSON]? {
-        for url in candidateURLs() {
-            guard let data = try? Data(contentsOf: url),
-                  let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-                  let json = convert(object),
-                  case .object(let sections) = json
-            else { continue }
-            return sections
-        }
-        return nil
-    }
-
-    private static func candidateURLs() -> [URL] {
-        conformanceURL("growthbook-cases/cases.json").map { [$0] } ?? []
+        guard let url = conformanceURL("growthbook-cases/cases.json"), let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              let json = convert(object),
+              case .object(let sections) = json
+        else { return nil }
+        return sections
     }
 
     /// Foundation's JSON objects to `JSON`. On Linux a JSON boolean arrives as an NSNumber subclass

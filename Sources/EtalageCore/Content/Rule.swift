@@ -82,8 +82,9 @@ public final class Rule: Sendable {
     }
 
     /// Whether the visitor's `segments` satisfy this rule's segment (true when it has none): the segment itself, or
-    /// for a family pattern `prefix:*` any segment starting with `prefix:`. Compares UTF-8 bytes: this runs for
-    /// every rule of every decision.
+    /// for a family pattern `prefix:*` any segment starting with `prefix:` (compared as UTF-8 bytes). Decisions
+    /// match keys instead (`SegmentRequirement.isMet`); this is the reference they agree with, and reach counts
+    /// with it.
     func matchesSegment(in segments: [String]) -> Bool {
         guard let segment else { return true }
         if let familyPrefix { return Rule.matches(prefix: familyPrefix, segments) }

@@ -128,21 +128,16 @@ public final class ContentTemplate: Sendable {
         for (i, field) in fields.enumerated() where staticFields[i] == nil { mask |= Variables.mask(of: field.1.nodes) }
         self.variableMask = mask
 
-        func quoted(_ text: String) -> [UInt8] {
-            var bytes: [UInt8] = []
-            JSONWriter.appendQuoted(text, to: &bytes)
-            return bytes
-        }
         let texts = staticFields
-        let idJSON = quoted(id)
-        let keys = fields.map { quoted($0.0) + [UInt8(ascii: ":")] }
-        let values = texts.map { $0.map(quoted) }
+        let idJSON = JSONWriter.quoted(id)
+        let keys = fields.map { JSONWriter.quoted($0.0) + [UInt8(ascii: ":")] }
+        let values = texts.map { $0.map(JSONWriter.quoted) }
         fieldCount = fields.count
-        programs = FieldPrograms(fields.enumerated().map { i, field in texts[i] == nil ? FieldProgram(field.1) : nil })
+        programs = FieldPrograms(fields.enumerated().map { i, field in texts[i] == nil ? field.1 : nil })
         var slotJSON: [UInt8]?
         if slot != .variant, texts.allSatisfy({ $0.map { !$0.utf8.allSatisfy { $0 == 0x20 } } ?? false }) {
             var object: [UInt8] = [UInt8(ascii: "{")]
-            if slot == .banner { object += quoted("id") + [UInt8(ascii: ":")] + idJSON }
+            if slot == .banner { object += JSONWriter.quoted("id") + [UInt8(ascii: ":")] + idJSON }
             for i in fields.indices {
                 if i > 0 || slot == .banner { object.append(UInt8(ascii: ",")) }
                 object += keys[i]

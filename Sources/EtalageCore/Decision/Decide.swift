@@ -139,7 +139,7 @@ struct SlotPicks {
 struct DecisionPlan {
     /// What the templates' variables read: the member's profile (when the member is known and consented), the
     /// campaign's name, the browsing. Held here and lent to the renderers: a copy would retain every string in the
-    /// profile. The holdout reads none of them (see `variableMask`).
+    /// profile. The holdout reads none of them (see `renderMask`).
     var variables: VariableValues
     var segments: DecisionSegments
     var reasons: [Reason]
@@ -211,11 +211,14 @@ struct DecisionPlan {
             for i in context.categories.indices { segments.addInterest(i) }
             if let first = context.categories.first { reasons.append(.viewed(first)) }
         }
-        if snapshot.segments.hasRequestConditions,
-           snapshot.segments.matchRequestSegments(context, browsingAllowed: browsingAllowed, {
-               segments.addRequest($0, key: snapshot.segments.requestKeys[$0])
-           }) {
-            reasons.append(.cart(context.cartItems))
+        if snapshot.segments.hasRequestConditions {
+            // The cart is the one request segment the reasons mention.
+            var cart = false
+            snapshot.segments.matchRequestSegments(context, browsingAllowed: browsingAllowed) { i in
+                segments.addRequest(i, key: snapshot.segments.requestKeys[i])
+                if i == snapshot.segments.cartAbandonerIndex { cart = true }
+            }
+            if cart { reasons.append(.cart(context.cartItems)) }
         }
 
         let (language, languageIndex) = chooseLanguage(context, profile: profile, snapshot: snapshot)
@@ -278,17 +281,16 @@ struct DecisionPlan {
                             assignments: assignments)
     }
 
-    /// The variables fields render with: none in the holdout (its defaults render without them), else `variableMask`.
-    func renderMask(_ snapshot: Snapshot) -> UInt16? { holdout ? nil : variableMask(snapshot) }
-
-    /// The variables the chosen templates, and the defaults their blank fields fall back to, may read; nil when no
-    /// chosen template has a variable (then none are built).
-    func variableMask(_ snapshot: Snapshot) -> UInt16? {
-        guard picks.greeting?.template.needsVariables == true || picks.banner?.template.needsVariables == true
-            || picks.cta?.template.needsVariables == true || picks.variant?.template.needsVariables == true
+    /// The variables fields render with: none in the holdout (its defaults render without them), and none when no
+    /// chosen template has a variable (then none are built); else those the chosen templates, and the defaults their
+    /// blank fields fall back to, may read.
+    func renderMask(_ snapshot: Snapshot) -> UInt16? {
+        guard !holdout,
+              picks.greeting?.template.needsVariables == true || picks.banner?.template.needsVariables == true
+                || picks.cta?.template.needsVariables == true || picks.variant?.template.needsVariables == true
         else { return nil }
         var mask: UInt16 = 0
-        for slot in [Slot.greeting, .banner, .cta] {
+        for slot in Slot.allCases where slot != .variant {
             if let template = picks[slot]?.template { mask |= template.variableMask }
             if let index = languageIndex, let fallback = snapshot.content.defaults[slot.index][index] { mask |= fallback.variableMask }
         }
@@ -526,7 +528,7 @@ enum Reason {
             out.append(static: " member")
         case .lastOrder(let days):
             out.append(static: "last order ")
-            JSONWriter.appendInteger(days, to: &out)
+            JSONWriter.appendInteger(days, into: &out)
             out.append(static: days == 1 ? " day ago" : " days ago")
         case .bought(let category):
             out.append(static: "you bought ")
@@ -535,9 +537,9 @@ enum Reason {
             out.append(static: "RFM ")
             Reason.words(score.segment, into: &out, escaped: escaped)
             out.append(static: " (")
-            JSONWriter.appendInteger(score.recency, to: &out)
-            JSONWriter.appendInteger(score.frequency, to: &out)
-            JSONWriter.appendInteger(score.monetary, to: &out)
+            JSONWriter.appendInteger(score.recency, into: &out)
+            JSONWriter.appendInteger(score.frequency, into: &out)
+            JSONWriter.appendInteger(score.monetary, into: &out)
             out.append(static: ")")
         case .campaign(let name):
             out.append(static: "came from the ")
@@ -547,7 +549,7 @@ enum Reason {
             out.append(static: "you viewed ")
             Reason.words(category, into: &out, escaped: escaped)
         case .cart(let items):
-            JSONWriter.appendInteger(items, to: &out)
+            JSONWriter.appendInteger(items, into: &out)
             out.append(static: items == 1 ? " item in your cart" : " items in your cart")
         }
     }

@@ -141,7 +141,7 @@ public enum DecisionJSON {
             out.append(UInt8(ascii: "\""))
             // Without a mask (the holdout, or no chosen template reads a variable) no variable is read, as in `decide`.
             if !template.programs.render(i, values, mask: mask ?? 0, into: &out) {
-                // Templates beyond what `FieldProgram` compiles: render the text, then escape it.
+                // Templates beyond what `FieldPrograms` compiles: render the text, then escape it.
                 let variables = json ?? values.renderContext(mask: mask, holdout: holdout)
                 json = variables
                 scratch.removeAll(keepingCapacity: true)

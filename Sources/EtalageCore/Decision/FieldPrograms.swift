@@ -1,64 +1,3 @@
-/// A template field compiled for the request path: text already escaped for a JSON string, and variables named by
-/// their index in `Variables.names`, so rendering writes straight into the response bytes with no dictionary and no
-/// intermediate string.
-/// The template keeps its programs flattened (`FieldPrograms`), which is what renders.
-///
-/// Only the Mustache that decision templates use compiles: text, `{{name}}` / `{{{name}}}` of a single-part name,
-/// `{{.}}` inside a section, and sections and inverted sections over single-part names. A decision's variables are
-/// strings and numbers, never objects or lists, so inside a section a name still reads the decision's variable and a
-/// dotted name reads nothing. Anything else (partials, parents, blocks, dotted names) is nil here and renders
-/// through `MustacheTemplate` instead. `DecisionJSONTests` hold the two paths to the same bytes.
-struct FieldProgram: Sendable {
-    enum Op: Sendable {
-        /// Template text, escaped for a JSON string.
-        case text([UInt8])
-        /// A variable (index into `Variables.names`, or nil for a name that is not a variable and so reads nothing),
-        /// HTML-escaped when `escaped`.
-        case variable(Int?, escaped: Bool)
-        /// `{{.}}`: the value of the innermost section.
-        case iterator(escaped: Bool)
-        case section(Int?, [Op])
-        case invertedSection(Int?, [Op])
-    }
-
-    let ops: [Op]
-
-    init?(_ template: MustacheTemplate) {
-        guard let ops = FieldProgram.compile(template.nodes, inSection: false) else { return nil }
-        self.ops = ops
-    }
-
-    private static func compile(_ nodes: [MustacheTemplate.Node], inSection: Bool) -> [Op]? {
-        var ops: [Op] = []
-        for node in nodes {
-            switch node {
-            case .text(let bytes):
-                var escaped: [UInt8] = []
-                escaped.reserveCapacity(bytes.count)
-                bytes.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &escaped) }
-                ops.append(.text(escaped))
-            case .variable(let name, let escaped):
-                if name.isImplicitIterator {
-                    // At the root `.` is the variables object, which renders as nothing.
-                    if inSection { ops.append(.iterator(escaped: escaped)) }
-                } else if name.components.count == 1 {
-                    ops.append(.variable(Variables.names.firstIndex(of: name.components[0]), escaped: escaped))
-                }
-                // A dotted name reads into a string or number, which has no members: nothing.
-            case .section(let name, let body):
-                guard name.components.count == 1, let body = compile(body, inSection: true) else { return nil }
-                ops.append(.section(Variables.names.firstIndex(of: name.components[0]), body))
-            case .invertedSection(let name, let body):
-                guard name.components.count == 1, let body = compile(body, inSection: inSection) else { return nil }
-                ops.append(.invertedSection(Variables.names.firstIndex(of: name.components[0]), body))
-            case .partial, .parent, .block:
-                return nil
-            }
-        }
-        return ops
-    }
-}
-
 /// The values of a decision's template variables, read where they live (context, profile, settings) only when a
 /// field renders them. Member variables are present only for a consenting member.
 struct VariableValues {
@@ -144,9 +83,16 @@ struct VariableValues {
     }
 }
 
-/// A template's `FieldProgram`s flattened into memory the template owns: ops without references and every text
-/// in one byte buffer. Rendering walks them through the borrowed template, so no op array and no text is retained
-/// and released per field (the nested `[Op]` arrays cost a retain and a release per op).
+/// A template's fields compiled for the request path: text already escaped for a JSON string, and variables named by
+/// their index in `Variables.names`, so rendering writes straight into the response bytes with no dictionary and no
+/// intermediate string. The ops live flat in memory the template owns, without references, and every text in one
+/// byte buffer: rendering walks them through the borrowed template, so nothing is retained and released per field.
+///
+/// Only the Mustache that decision templates use compiles: text, `{{name}}` / `{{{name}}}` of a single-part name,
+/// `{{.}}` inside a section, and sections and inverted sections over single-part names. A decision's variables are
+/// strings and numbers, never objects or lists, so inside a section a name still reads the decision's variable and a
+/// dotted name reads nothing. A field with anything else (partials, parents, blocks, dotted section names) has no
+/// program and renders through `MustacheTemplate` instead. `DecisionJSONTests` hold the two paths to the same bytes.
 struct FieldPrograms: @unchecked Sendable {
     enum Kind: UInt8 {
         /// Bytes `a..<b` of the text buffer.
@@ -175,39 +121,57 @@ struct FieldPrograms: @unchecked Sendable {
     private let bytes: UnsafeMutableBufferPointer<UInt8>
     private let fieldCount: Int
 
-    init(_ programs: [FieldProgram?]) {
-        var flat = programs.map { _ in Op(kind: .none) }
+    /// The programs of a template's fields; nil for a field that needs none (plain text, written once).
+    init(_ fields: [MustacheTemplate?]) {
+        var flat = fields.map { _ in Op(kind: .none) }
         var text: [UInt8] = []
-        func add(_ ops: [FieldProgram.Op]) {
-            for op in ops {
-                switch op {
+        func variable(_ name: MustacheName) -> Int8 {
+            Variables.names.firstIndex(of: name.components[0]).map { Int8($0) } ?? -1
+        }
+        /// Appends the ops of `nodes`; false when they hold something that does not compile.
+        func add(_ nodes: [MustacheTemplate.Node], inSection: Bool) -> Bool {
+            for node in nodes {
+                switch node {
                 case .text(let bytes):
-                    flat.append(Op(kind: .text, a: UInt32(text.count), b: UInt32(text.count + bytes.count)))
-                    text += bytes
-                case .variable(let index, let escaped):
-                    flat.append(Op(kind: .variable, escaped: escaped, variable: index.map { Int8($0) } ?? -1))
-                case .iterator(let escaped):
-                    flat.append(Op(kind: .iterator, escaped: escaped))
-                case .section(let index, let body), .invertedSection(let index, let body):
+                    let start = text.count
+                    bytes.withUnsafeBufferPointer { JSONWriter.appendEscaped($0, to: &text) }
+                    flat.append(Op(kind: .text, a: UInt32(start), b: UInt32(text.count)))
+                case .variable(let name, let escaped):
+                    if name.isImplicitIterator {
+                        // At the root `.` is the variables object, which renders as nothing.
+                        if inSection { flat.append(Op(kind: .iterator, escaped: escaped)) }
+                    } else if name.components.count == 1 {
+                        flat.append(Op(kind: .variable, escaped: escaped, variable: variable(name)))
+                    }
+                    // A dotted name reads into a string or number, which has no members: nothing.
+                case .section(let name, let body), .invertedSection(let name, let body):
+                    guard name.components.count == 1 else { return false }
                     let at = flat.count
-                    if case .section = op { flat.append(Op(kind: .section)) } else { flat.append(Op(kind: .invertedSection)) }
-                    flat[at].variable = index.map { Int8($0) } ?? -1
-                    add(body)
+                    let isSection = if case .section = node { true } else { false }
+                    flat.append(Op(kind: isSection ? .section : .invertedSection, variable: variable(name)))
+                    guard add(body, inSection: isSection || inSection) else { return false }
                     flat[at].b = UInt32(flat.count)
+                case .partial, .parent, .block:
+                    return false
                 }
             }
+            return true
         }
-        for i in programs.indices {
-            guard let program = programs[i] else { continue }
-            let start = flat.count
-            add(program.ops)
-            flat[i] = Op(kind: .field, a: UInt32(start), b: UInt32(flat.count))
+        for i in fields.indices {
+            guard let field = fields[i] else { continue }
+            let (start, textStart) = (flat.count, text.count)
+            if add(field.nodes, inSection: false) {
+                flat[i] = Op(kind: .field, a: UInt32(start), b: UInt32(flat.count))
+            } else {
+                flat.removeSubrange(start...)
+                text.removeSubrange(textStart...)
+            }
         }
         ops = UnsafeMutableBufferPointer.allocate(capacity: max(flat.count, 1))
         _ = ops.initialize(from: flat)
         bytes = UnsafeMutableBufferPointer.allocate(capacity: max(text.count, 1))
         _ = bytes.initialize(from: text)
-        fieldCount = programs.count
+        fieldCount = fields.count
     }
 
     func deallocate() {
@@ -235,10 +199,10 @@ struct FieldPrograms: @unchecked Sendable {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(op.a)..<Int(op.b)]))
             case .variable:
                 if op.variable >= 0, let value = values.value(Int(op.variable), mask: mask) {
-                    FieldProgram.write(value, escaped: op.escaped, into: &out)
+                    FieldPrograms.write(value, escaped: op.escaped, into: &out)
                 }
             case .iterator:
-                if let current { FieldProgram.write(current, escaped: op.escaped, into: &out) }
+                if let current { FieldPrograms.write(current, escaped: op.escaped, into: &out) }
             case .section:
                 if op.variable >= 0 {
                     let value = values.value(Int(op.variable), mask: mask)
@@ -260,7 +224,7 @@ struct FieldPrograms: @unchecked Sendable {
     }
 }
 
-extension FieldProgram {
+extension FieldPrograms {
     static func write<Out: ByteOutput & ~Copyable>(_ value: VariableValues.Value, escaped: Bool, into out: inout Out) {
         switch value {
         case .number(let n):
@@ -309,8 +273,8 @@ extension FieldProgram {
             } else if html, let entity = escapedEntity(byte) {
                 if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
                 out.append(static: entity)
-            } else if JSONWriter.needsEscape(byte) && JSONWriter.escapedLength(utf8, at: i) > 0 {
-                length = JSONWriter.escapedLength(utf8, at: i)
+            } else if case let n = JSONWriter.needsEscape(byte) ? JSONWriter.escapedLength(utf8, at: i) : 0, n > 0 {
+                length = n
                 if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
                 JSONWriter.appendEscape(utf8, at: i, to: &out)
             } else {

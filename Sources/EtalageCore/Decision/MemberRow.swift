@@ -153,7 +153,7 @@ extension MemberRow {
         recency == 0 ? nil : RFMScore(recency: Int(recency), frequency: Int(frequency), monetary: Int(monetaryScore))
     }
 
-    /// The member's full profile, as the decision path reads it. Inlined down to the table's subscript, so the
+    /// The member's full profile, as the decision path reads it. Inlined down to the table's lookup, so the
     /// profile is built in place rather than copied up through each call.
     @inline(__always)
     func profile(today: Int, strings: [String], lists: [[String]]) -> MemberProfile {
@@ -275,12 +275,6 @@ final class MemberRows: Sendable {
     @inline(__always)
     func profile(at i: Int) -> MemberProfile {
         rows[i].profile(today: today, strings: strings, lists: lists)
-    }
-
-    @inline(__always)
-    subscript(id: String) -> MemberProfile? {
-        if let i = index(of: id) { return profile(at: i) }
-        return wide.isEmpty ? nil : wide[MemberKey(id)]
     }
 
     func contains(_ id: String) -> Bool {

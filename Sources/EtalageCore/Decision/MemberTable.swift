@@ -1,7 +1,4 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The members of a snapshot: a large base, shared between snapshots and never copied, plus a small overlay of
 /// members changed since the base was built. An incremental refresh makes a new overlay; a full build a new base.
@@ -31,10 +28,7 @@ public struct MemberTable: Sendable {
         self.count = count
     }
 
-    public subscript(id: String) -> MemberProfile? {
-        if !overlay.isEmpty, let changed = overlay[MemberKey(id)] { return changed }
-        return base[id]
-    }
+    public subscript(id: String) -> MemberProfile? { lookup(id)?.0 }
 
     /// The member `id` with the keys of its segments when the table has them precomputed (a row of the base).
     /// Inlined into the decision, so the profile is built where it is used rather than copied out.
@@ -231,20 +225,5 @@ struct MemberKey: Hashable, Sendable {
 
     func hash(into hasher: inout Hasher) {
         for byte in id.utf8 { hasher.combine(byte) }
-    }
-}
-
-extension String {
-    /// Whether both strings have the same UTF-8 bytes (SQLite's BINARY collation), where `==` compares by canonical
-    /// equivalence. Compares lengths, then memory at once: `utf8.elementsEqual` steps through both views a byte
-    /// at a time, several times slower on the member lookup of every decision.
-    func hasSameUTF8(as other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        let same = utf8.withContiguousStorageIfAvailable { a in
-            other.utf8.withContiguousStorageIfAvailable { b in
-                a.count == 0 || memcmp(a.baseAddress.unsafelyUnwrapped, b.baseAddress.unsafelyUnwrapped, a.count) == 0
-            }
-        }
-        return (same ?? nil) ?? utf8.elementsEqual(other.utf8)
     }
 }

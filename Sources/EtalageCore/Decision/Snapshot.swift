@@ -10,10 +10,10 @@ public struct ContentCatalog: Sendable {
     /// resolves templates without hashing, and its segment reduced to keys, so it matches without comparing strings.
     struct ResolvedRule: Sendable {
         /// Not reference-counted: `rules` holds every rule for as long as the catalogue lives, and a decision reads
-        /// entries only through the snapshot it holds (`rule` borrows it with `_withUnsafeGuaranteedRef`). Counting
-        /// would make the event-loop threads write each rule's shared counter for every rule of every decision.
+        /// entries only through the snapshot it holds (`choose` borrows the rule with `_withUnsafeGuaranteedRef`).
+        /// Counting would make the event-loop threads write each rule's shared counter for every rule of every
+        /// decision.
         let unmanagedRule: Unmanaged<Rule>
-        var rule: Rule { unmanagedRule.takeUnretainedValue() }
         let templates: [ContentTemplate?]
         let segment: SegmentRequirement
 
@@ -56,11 +56,7 @@ public struct ContentCatalog: Sendable {
         self.campaigns = campaigns
         let list = languages.sorted()
         self.languageList = list
-        languageJSON = list.map { language in
-            var quoted: [UInt8] = []
-            JSONWriter.appendQuoted(language, to: &quoted)
-            return quoted
-        }
+        languageJSON = list.map(JSONWriter.quoted)
         func lookup(_ slot: Slot, _ id: String, _ language: String) -> ContentTemplate? {
             byKey[TemplateKey(slot: slot, id: id, language: language)] ?? byKey[TemplateKey(slot: slot, id: id, language: defaultLanguage)]
         }
@@ -133,9 +129,7 @@ public final class Snapshot: Sendable {
         self.experiments = experiments.filter { $0.status == .running }.sorted { $0.key < $1.key }
         self.asOf = asOf
         self.asOfText = Timestamp.format(asOf)
-        var quoted: [UInt8] = []
-        JSONWriter.appendQuoted(asOfText, to: &quoted)
-        self.asOfJSON = quoted
+        self.asOfJSON = JSONWriter.quoted(asOfText)
         self.today = CalendarDay(epochSeconds: asOf)
         self.members = members
         self.settings = settings

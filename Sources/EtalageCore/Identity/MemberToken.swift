@@ -84,7 +84,7 @@ public enum MemberToken {
         /// A token for `memberId` valid until `expiry` (Unix seconds).
         public func make(memberId: String, expiry: Int64) -> String {
             let payload = "\(memberId).\(expiry)"
-            return payload + "." + MemberToken.hex(hmac.authenticationCode(for: payload.utf8))
+            return payload + "." + SHA256.hex(hmac.authenticationCode(for: payload.utf8))
         }
     }
 
@@ -147,17 +147,6 @@ public enum MemberToken {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
         default: nil
         }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `now` rounded down to whole seconds; a non-finite or absurd clock reads as 0, where every token's

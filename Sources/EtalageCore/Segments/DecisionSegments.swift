@@ -47,8 +47,6 @@ struct DecisionSegments: SegmentTexts {
         filter |= key.filterBit
     }
 
-    var count: Int { sources.count }
-
     mutating func addCampaign(_ id: String) {
         campaign = id
         sources.append(.campaign)
@@ -59,14 +57,8 @@ struct DecisionSegments: SegmentTexts {
     /// `[String].contains` does: bytes for ASCII, canonical equivalence otherwise).
     mutating func addInterest(_ i: Int) {
         let key = SegmentKey(prefix: "interest:", categories[i])
-        for j in keys.indices {
-            let other = keys[j]
-            if key.ascii && other.ascii {
-                if other == key && (key.isComplete || bytes(at: j, equal: "interest:" + categories[i])) { return }
-            } else if text(at: j) == "interest:" + categories[i] {
-                return
-            }
-        }
+        let known = keys.withUnsafeBufferPointer { contains(key, id: "interest:" + categories[i], keys: $0, filter: filter) }
+        if known { return }
         sources.append(.interest(i))
         append(key)
     }
@@ -87,10 +79,10 @@ struct DecisionSegments: SegmentTexts {
 
     func bytes(at i: Int, equal other: String) -> Bool {
         switch sources[i] {
-        case .base(let k): base[k].utf8.elementsEqual(other.utf8)
+        case .base(let k): base[k].hasSameUTF8(as: other)
         case .campaign: Self.bytes(of: "campaign:", campaign ?? "", equal: other)
         case .interest(let k): Self.bytes(of: "interest:", categories[k], equal: other)
-        case .request(let k): requestIds[k].utf8.elementsEqual(other.utf8)
+        case .request(let k): requestIds[k].hasSameUTF8(as: other)
         }
     }
 

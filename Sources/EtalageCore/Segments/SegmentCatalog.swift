@@ -80,7 +80,8 @@ public struct SegmentCatalog: Sendable {
         self.member = member
         self.request = request
         hasRequestConditions = request.contains { $0.condition != nil }
-        (requestGroups, cartAbandonerIndex) = Self.requestIndex(request)
+        requestGroups = Self.groupNumbers(request)
+        cartAbandonerIndex = request.firstIndex { $0.id == "cart-abandoner" } ?? -1
         requestIds = request.map(\.id)
         requestKeys = requestIds.map(SegmentKey.init)
     }
@@ -99,17 +100,16 @@ public struct SegmentCatalog: Sendable {
     /// context instead of building the attributes object: the same answer as `requestSegments(context.attributes(…))`.
     func requestSegments(_ context: DecisionContext, browsingAllowed: Bool) -> [String] {
         var result: [String] = []
-        _ = matchRequestSegments(context, browsingAllowed: browsingAllowed) { result.append(requestIds[$0]) }
+        matchRequestSegments(context, browsingAllowed: browsingAllowed) { result.append(requestIds[$0]) }
         return result
     }
 
     /// Calls `found` with the index (into `requestIds`) of each request-scope segment `context` falls into, in
-    /// order; in an exclusive group only the first match. Returns whether `cart-abandoner` is among them. The
-    /// context is borrowed, not copied, and `attribute(at:)` builds only the value a path reaches.
+    /// order; in an exclusive group only the first match. The context is borrowed, not copied, and `attribute(at:)`
+    /// builds only the value a path reaches.
     @inline(__always)
-    func matchRequestSegments(_ context: borrowing DecisionContext, browsingAllowed: Bool, _ found: (Int) -> Void) -> Bool {
+    func matchRequestSegments(_ context: borrowing DecisionContext, browsingAllowed: Bool, _ found: (Int) -> Void) {
         let reader = DecisionContext.AttributeReader(browsingAllowed: browsingAllowed)
-        var cart = false
         // Groups already matched, by number: bits for the first 64, a list (allocated only if ever used) beyond.
         var doneGroups: UInt64 = 0
         var doneBeyond: [Int] = []
@@ -119,11 +119,9 @@ public struct SegmentCatalog: Sendable {
             if group >= 0 && (group < 64 ? doneGroups & (1 << UInt64(group)) != 0 : doneBeyond.contains(group)) { continue }
             if condition.root.evaluate(.raw([:]), reader, context) {
                 found(i)
-                if i == cartAbandonerIndex { cart = true }
                 if group >= 64 { doneBeyond.append(group) } else if group >= 0 { doneGroups |= 1 << UInt64(group) }
             }
         }
-        return cart
     }
 
     /// Whether a rule may refer to `segment`: a catalogue id, a family pattern (`interest:*`), or a member of a
@@ -170,16 +168,15 @@ extension SegmentCatalog {
         requestKeys = []
     }
 
-    /// `requestGroups` and `cartAbandonerIndex` for `request`.
-    static func requestIndex(_ request: [Compiled]) -> ([Int], Int) {
+    /// `requestGroups` for `request`.
+    static func groupNumbers(_ request: [Compiled]) -> [Int] {
         var names: [String] = []
-        let groups = request.map { s -> Int in
+        return request.map { s -> Int in
             guard let group = s.group else { return -1 }
             if let i = names.firstIndex(of: group) { return i }
             names.append(group)
             return names.count - 1
         }
-        return (groups, request.firstIndex { $0.id == "cart-abandoner" } ?? -1)
     }
 
     /// The default catalogue, installed in every new database. Ids are stable: rules and reports refer to them.

@@ -115,21 +115,7 @@ enum SegmentRequirement {
         case .none:
             return true
         case .exact(let key):
-            guard key.ascii else { return rule.matchesSegment(in: segments.strings()) }
-            // No key with this one's bit: no equal ASCII key, and no other key that could equal it.
-            if filter & key.filterBit == 0 { return false }
-            for i in keys.indices {
-                let other = keys[i]
-                if other.ascii {
-                    // Both ASCII: equal strings are equal bytes.
-                    if other == key && (key.isComplete || segments.bytes(at: i, equal: rule.segment ?? "")) {
-                        return true
-                    }
-                } else if segments.text(at: i) == rule.segment {
-                    return true
-                }
-            }
-            return false
+            return segments.contains(key, id: rule.segment ?? "", keys: keys, filter: filter)
         case .family(let prefix):
             guard prefix.isComplete else { return rule.matchesSegment(in: segments.strings()) }
             for key in keys where key.extends(prefix) { return true }
@@ -148,8 +134,29 @@ protocol SegmentTexts {
     func strings() -> [String]
 }
 
+extension SegmentTexts {
+    /// Whether segment `id` (whose key is `key`) is among these, where `keys[i]` is the key of segment `i` and
+    /// `filter` their `DecisionSegments.filter`: compared as strings, as `[String].contains` does. Both ASCII, equal
+    /// strings are equal bytes, so keys decide (and the bytes when a key holds only the id's start); otherwise the
+    /// strings are compared. `id` is built only when needed.
+    func contains(_ key: SegmentKey, id: @autoclosure () -> String, keys: UnsafeBufferPointer<SegmentKey>,
+                  filter: UInt64) -> Bool {
+        // No key with this one's bit: no equal ASCII key, and no other key that could equal it.
+        if key.ascii && filter & key.filterBit == 0 { return false }
+        for i in keys.indices {
+            let other = keys[i]
+            if key.ascii && other.ascii {
+                if other == key && (key.isComplete || bytes(at: i, equal: id())) { return true }
+            } else if text(at: i) == id() {
+                return true
+            }
+        }
+        return false
+    }
+}
+
 extension Array: SegmentTexts where Element == String {
     func text(at i: Int) -> String { self[i] }
-    func bytes(at i: Int, equal other: String) -> Bool { self[i].utf8.elementsEqual(other.utf8) }
+    func bytes(at i: Int, equal other: String) -> Bool { self[i].hasSameUTF8(as: other) }
     func strings() -> [String] { self }
 }
