@@ -179,7 +179,7 @@ extension EventLoop {
             case .wouldBlock:
                 setWritableInterest(c, true)
                 if c.phase != .write && !c.awaiting {
-                    c.setPhase(.write, now: Posix.monotonicNanos(), configuration: configuration)
+                    c.setPhase(.write, now: loopNanos, configuration: configuration)
                 }
                 return
             }
@@ -206,7 +206,7 @@ extension EventLoop {
         Posix.shutdownWrite(c.fd)
         c.lingering = true
         lingeringCount += 1
-        c.setPhase(.linger, now: Posix.monotonicNanos(), configuration: configuration)
+        c.setPhase(.linger, now: loopNanos, configuration: configuration)
         c.mayRead = true
         discardInput(c)
     }

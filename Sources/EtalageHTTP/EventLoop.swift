@@ -194,7 +194,7 @@ final class EventLoop: @unchecked Sendable {
                     if !connection.isClosed { drive(connection) }
                 }
             }
-            if acceptResumeAt != 0 && !shuttingDown && Posix.monotonicNanos() >= acceptResumeAt {
+            if acceptResumeAt != 0 && !shuttingDown && loopNanos >= acceptResumeAt {
                 acceptResumeAt = 0
                 setListenerInterest(true)
             }
@@ -265,7 +265,7 @@ final class EventLoop: @unchecked Sendable {
             }
             connections[Int(fd)] = connection
             connectionCount += 1
-            let now = Posix.monotonicNanos()
+            let now = loopNanos
             connection.setPhase(.idleFirst, now: now, configuration: configuration)
             if nextTick == 0 || nextTick > now + tickNanos { nextTick = now + tickNanos }
         }

@@ -12,34 +12,6 @@ public struct HTTPRequest: Sendable {
     public var minorVersion: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
-
-    public init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
-        self.method = method
-        self.target = target
-        // Searched as bytes: "?" is ASCII, and Character iteration costs more on the hot path.
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            self.path = String(decoding: target.utf8[..<q], as: UTF8.self)
-            self.query = String(decoding: target.utf8[target.utf8.index(after: q)...], as: UTF8.self)
-        } else {
-            self.path = target
-            self.query = nil
-        }
-        self.minorVersion = minorVersion
-        self.headers = headers
-        self.body = body
-    }
-
-    /// For the parser, which has already split the target.
-    init(method: String, target: String, path: String, query: String?, minorVersion: Int, headers: HTTPHeaders,
-         body: [UInt8]) {
-        self.method = method
-        self.target = target
-        self.path = path
-        self.query = query
-        self.minorVersion = minorVersion
-        self.headers = headers
-        self.body = body
-    }
 }
 
 /// Header fields in arrival order; names compare case-insensitively (RFC 9110 §5.1).

@@ -101,11 +101,9 @@ public struct HTTPParser: Sendable {
         (state == .start || state == .startLF || state == .closed) && pos == buffer.count
     }
 
-    /// True while the head (request line and header fields) of a request is incomplete.
-    public var isReadingHead: Bool { state.rawValue <= State.headEndLF.rawValue && !isIdle }
-
-    /// `isIdle` and `isReadingHead` together, for the event loop. `mutating` only so that a parser held in a class
-    /// is read in place: the non-mutating getters copied the whole struct, retains and releases included.
+    /// `isIdle`, and whether the head (request line and header fields) of a request is incomplete, for the event
+    /// loop. `mutating` only so that a parser held in a class is read in place: a non-mutating getter copied the
+    /// whole struct, retains and releases included.
     mutating func readingState() -> (idle: Bool, readingHead: Bool) {
         let idle = isIdle
         return (idle, !idle && state.rawValue <= State.headEndLF.rawValue)
