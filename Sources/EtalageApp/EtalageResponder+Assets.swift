@@ -5,13 +5,6 @@ import Foundation
 /// Static files served from the package's resources: the admin page, the storefront snippet and the demo page.
 /// The files are embedded in the binary at build time (`PackageResources`, from `.embedInCode` in Package.swift),
 /// so a moved or copied `etalage` serves them with nothing beside it and no bundle lookup that could fail.
-extension EtalageResponder {
-    /// The response for a static file at the request's path, or nil when the path is not an asset path.
-    func asset(_ request: HTTPRequest) -> HTTPResponse? {
-        StaticAsset.response(to: request)
-    }
-}
-
 /// One embedded file and how it is served.
 struct StaticAsset: Sendable {
     let bytes: [UInt8]
@@ -26,14 +19,7 @@ struct StaticAsset: Sendable {
         self.bytes = bytes
         self.contentType = contentType
         self.cacheControl = cacheControl
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var tag: [UInt8] = [UInt8(ascii: "\"")]
-        for byte in SHA256.hash(bytes).prefix(16) {
-            tag.append(hex[Int(byte >> 4)])
-            tag.append(hex[Int(byte & 0xf)])
-        }
-        tag.append(UInt8(ascii: "\""))
-        self.etag = String(decoding: tag, as: UTF8.self)
+        self.etag = "\"" + SHA256.hex(SHA256.hash(bytes).prefix(16)) + "\""
         self.extraHeaders = extraHeaders
     }
 
@@ -84,11 +70,9 @@ struct StaticAsset: Sendable {
         files[path] != nil || folders.contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 
-    /// The answer for an asset path (a file, a folder without its slash, an unknown file in an asset folder),
-    /// or nil when the path belongs to someone else.
-    static func response(to request: HTTPRequest) -> HTTPResponse? {
+    /// The answer for a path `owns` (a file, a folder without its slash, an unknown file in an asset folder).
+    static func response(to request: HTTPRequest) -> HTTPResponse {
         let path = request.path
-        guard owns(path) else { return nil }
         guard request.method == "GET" || request.method == "HEAD" else {
             var response = EtalageResponder.error(405, "method_not_allowed", "\(path) accepts GET, HEAD, not \(request.method)")
             response.headers.add("Allow", "GET, HEAD")

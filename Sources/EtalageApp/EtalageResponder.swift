@@ -32,23 +32,26 @@ struct EtalageResponder: HTTPResponder {
         // The decision id doubles as the request id, so a decision's log line and its events match up.
         let requestId = DecisionID.make()
         let time = Clock.now()
-        // The hot path: a decision is answered on this thread, so it needs no reply closure. (Preflights are OPTIONS,
-        // admin routes and static assets live elsewhere, so this is exactly where `route` would send it.)
-        if request.method == "POST" && request.path == "/v1/decisions" {
-            var response = decisions(request, decisionId: requestId, now: time)
-            finish(&response, endpoint: .decisions, origin: origin, started: started, time: time, requestId: requestId,
-                   method: request.method)
-            return reply(response)
-        }
         let endpoint = Endpoint(path: request.path)
         let method = request.method
+        // Answered on this thread (decisions above all): no reply closure to allocate.
+        if var response = answer(request, endpoint: endpoint, requestId: requestId, origin: origin, now: time) {
+            finish(&response, endpoint: endpoint, origin: origin, started: started, time: time, requestId: requestId,
+                   method: method)
+            return reply(response)
+        }
         let finish: @Sendable (HTTPResponse) -> Void = { [self] response in
             var response = response
             self.finish(&response, endpoint: endpoint, origin: origin, started: started, time: time, requestId: requestId,
                         method: method)
             reply(response)
         }
-        route(request, endpoint: endpoint, requestId: requestId, origin: origin, now: time, reply: finish)
+        // Answered later, once the work is done elsewhere: the admin API and the event writer.
+        if endpoint == .admin {
+            admin(request, now: time, reply: finish)
+        } else {
+            track(request, now: time, reply: finish)
+        }
     }
 
     private func finish(_ response: inout HTTPResponse, endpoint: Endpoint, origin: String?, started: UInt64, time: Double,
@@ -60,38 +63,37 @@ struct EtalageResponder: HTTPResponder {
                                        status: response.status, nanos: nanos))
     }
 
-    /// `endpoint` is `Endpoint(path: request.path)`, the one table of paths; `now` is the request's arrival (seconds
-    /// since the epoch), read once for everything the request does.
-    func route(_ request: HTTPRequest, endpoint: Endpoint, requestId: String, origin: String?, now: Double,
-               reply: @escaping @Sendable (HTTPResponse) -> Void) {
+    /// The answer to `request` when it is given on this thread; nil for the admin API and `POST /v1/events`, which
+    /// answer later. `endpoint` is `Endpoint(path: request.path)`, the one table of paths; `now` is the request's
+    /// arrival (seconds since the epoch), read once for everything the request does.
+    func answer(_ request: HTTPRequest, endpoint: Endpoint, requestId: String, origin: String?, now: Double) -> HTTPResponse? {
         if CORSPolicy.isPreflight(request) {
             guard origin != nil else {
-                return reply(Self.error(403, "origin_not_allowed", "this origin may not call the API from a browser"))
+                return Self.error(403, "origin_not_allowed", "this origin may not call the API from a browser")
             }
-            return reply(CORSPolicy.preflightResponse())
+            return CORSPolicy.preflightResponse()
         }
         // The methods each endpoint allows; anything else is 405. Admin routes and assets check their own.
         let methods: [String]
         switch endpoint {
-        case .admin: return admin(request, now: now, reply: reply)
-        case .assets, .notFound:
-            if let asset = asset(request) { return reply(asset) }
-            return reply(Self.error(404, "not_found", "no endpoint at \(request.path)"))
+        case .admin: return nil
+        case .assets: return StaticAsset.response(to: request)
+        case .notFound: return Self.error(404, "not_found", "no endpoint at \(request.path)")
         case .decisions, .events: methods = ["POST"]
         case .healthz, .readyz, .metrics, .openapi: methods = ["GET", "HEAD"]
         }
         guard methods.contains(request.method) else {
             var response = Self.error(405, "method_not_allowed", "\(request.path) accepts \(methods.joined(separator: ", ")), not \(request.method)")
             response.headers.add("Allow", methods.joined(separator: ", "))
-            return reply(response)
+            return response
         }
         switch endpoint {
-        case .decisions: reply(decisions(request, decisionId: requestId, now: now))
-        case .events: track(request, now: now, reply: reply)
-        case .readyz: reply(ready())
-        case .metrics: reply(metricsPage())
-        case .openapi: reply(Self.json(200, OpenAPIDocument.bytes))
-        default: reply(health())
+        case .decisions: return decisions(request, decisionId: requestId, now: now)
+        case .events: return nil
+        case .readyz: return ready()
+        case .metrics: return metricsPage()
+        case .openapi: return Self.json(200, OpenAPIDocument.bytes)
+        default: return health()
         }
     }
 

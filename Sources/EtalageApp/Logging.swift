@@ -62,54 +62,34 @@ struct AccessLineFormatter {
             // "2026-11-24T01:38:05." from the full timestamp of this second.
             datePrefix = Array(LogLine.timestamp(Double(second)).utf8.dropLast(4))
         }
-        Self.append(#"{"time":""#, to: &out)
+        out.append(static: #"{"time":""#)
         out.append(contentsOf: datePrefix)
         out.append(UInt8(ascii: "0") + UInt8(millis / 100))
         out.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
         out.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        Self.append(#"Z","level":"info","msg":"request","request_id":"#, to: &out)
+        out.append(static: #"Z","level":"info","msg":"request","request_id":"#)
         JSONWriter.appendQuoted(record.requestId, to: &out)
-        Self.append(#","method":"#, to: &out)
+        out.append(static: #","method":"#)
         JSONWriter.appendQuoted(record.method, to: &out)
-        Self.append(#","endpoint":""#, to: &out)
-        Self.append(record.endpoint.staticLabel, to: &out)
-        Self.append(#"","status":"#, to: &out)
-        appendDecimal(UInt64(max(0, record.status)), to: &out)
+        out.append(static: #","endpoint":""#)
+        out.append(static: record.endpoint.staticLabel)
+        out.append(static: #"","status":"#)
+        JSONWriter.appendInteger(max(0, record.status), to: &out)
         // Milliseconds with up to three decimals, trailing zeros dropped, as JSONWriter writes numbers.
-        Self.append(#","duration_ms":"#, to: &out)
+        out.append(static: #","duration_ms":"#)
         let micros = record.nanos / 1_000
-        appendDecimal(micros / 1_000, to: &out)
-        var fraction = micros % 1_000
+        JSONWriter.appendInteger(Int(micros / 1_000), to: &out)
+        let fraction = Int(micros % 1_000)
         if fraction != 0 {
+            // Three digits, then the trailing zeros dropped: 50 µs is ".05", 120 µs ".12".
             out.append(UInt8(ascii: "."))
-            // Three digits with leading zeros, then the trailing zeros dropped: 50 µs is ".05", 120 µs ".12".
-            var digits = 3
-            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-            var divisor: UInt64 = 1
-            for _ in 1..<digits { divisor *= 10 }
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-                divisor /= 10
-            }
+            out.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+            out.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+            out.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+            while out.last == UInt8(ascii: "0") { out.removeLast() }
         }
         out.append(UInt8(ascii: "}"))
         out.append(UInt8(ascii: "\n"))
-    }
-
-    /// Literal text by pointer: appending a `String`'s UTF-8 view went byte by byte.
-    @inline(__always)
-    private static func append(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    /// Digits written in place: no `String` per number on the log thread.
-    private func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        var divisor: UInt64 = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
-        }
     }
 }
 
