@@ -14,7 +14,6 @@ steps.json is a list of steps, run in order on one page (one fresh profile per r
     {"click": SELECTOR}                   a real mouse click at the element's centre
     {"screenshot": PATH}                  a PNG of the viewport
     {"dom": true}                         the document's outerHTML is the step's result
-    {"sleep": SECONDS}
 
 Prints {"results": [...], "exceptions": [...], "console": [...]} and exits 0; on a failing step prints the same with
 "error" and "step", saves a screenshot beside the last requested one (if any), and exits 1. Exit 2: bad usage.
@@ -242,7 +241,7 @@ def run(browser, steps):
         browser.open_page()
         for index, step in enumerate(steps):
             if "goto" in step:
-                browser.goto(step["goto"], step.get("timeout", 15))
+                browser.goto(step["goto"])
                 results.append(None)
             elif "wait" in step:
                 results.append(browser.wait(step["wait"], step.get("timeout", 5)))
@@ -260,9 +259,6 @@ def run(browser, steps):
                 results.append(last_screenshot)
             elif "dom" in step:
                 results.append(browser.evaluate("document.documentElement.outerHTML"))
-            elif "sleep" in step:
-                time.sleep(step["sleep"])
-                results.append(None)
             else:
                 raise StepError("unknown step %s" % json.dumps(step))
     except StepError as error:

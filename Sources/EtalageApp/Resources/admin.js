@@ -127,11 +127,12 @@
     session.token = token;
     session.author = author;
     api('GET', '/v1/admin/changes').then(function (answer) {
-      if (answer.status !== 200) throw new Error(errorText(answer.body, 'status ' + answer.status));
+      var body = expect(200, answer);
       storage(TOKEN_KEY, token);
       storage(AUTHOR_KEY, author || null);
       $('token').value = '';
-      start();
+      showDraftCount((body && body.changes) || []); // the token check read the draft: no second fetch for the count
+      start(true);
     }).catch(function (error) {
       if (error.message !== 'logged out') $('login-error').textContent = 'Could not log in: ' + error.message;
     });
@@ -149,20 +150,22 @@
     $('token').focus();
   }
 
-  function start() {
+  /** Shows the app; `draftCounted`: the draft count is already up to date. */
+  function start(draftCounted) {
     $('login-view').hidden = true;
     $('app-view').hidden = false;
     $('tabs').hidden = false;
     $('session').hidden = false;
     $('session-author').textContent = 'as ' + (session.author || 'admin');
-    route();
+    route(draftCounted);
   }
 
   // ---- Views ----
 
   var views = { templates: templatesView, rules: rulesView, segments: segmentsView, experiments: experimentsView, releases: releasesView };
 
-  function route() {
+  /** Shows the view the location hash names; `draftCounted`: the draft count was just set, so it is not fetched. */
+  function route(draftCounted) {
     if (!session.token) return;
     var name = (location.hash || '#templates').slice(1).split('/')[0];
     if (!views[name]) name = 'templates';
@@ -172,19 +175,41 @@
     });
     var root = clear($('app-view'));
     root.dataset.view = name;
-    refreshDraftCount();
+    if (!draftCounted && name !== 'releases') refreshDraftCount(); // the releases view reads the draft itself
     views[name](root);
   }
 
   function refreshDraftCount() {
-    get('/v1/admin/changes').then(function (body) {
-      var n = (body.changes || []).length;
-      $('draft-count').textContent = n ? String(n) : '';
-    }).catch(function () { /* the count is a hint */ });
+    get('/v1/admin/changes').then(function (body) { showDraftCount(body.changes || []); })
+      .catch(function () { /* the count is a hint */ });
+  }
+
+  /** The number of pending changes on the releases tab (empty for none). */
+  function showDraftCount(changes) {
+    $('draft-count').textContent = changes.length ? String(changes.length) : '';
   }
 
   function loading(root, text) {
     return append(root, h('p', { 'class': 'muted loading', text: text || 'Loading…' }));
+  }
+
+  /** A view's heading with a button that opens the JSON editor on a new `kind`, filled with `defaults`. */
+  function pageHead(root, title, kind, defaults) {
+    append(root, h('div', { 'class': 'card-head page-head' }, h('h2', { text: title }),
+      h('button', { type: 'button', 'class': 'quiet', text: 'New ' + kind, onclick: function () {
+        jsonEditor(root, kind, null, defaults);
+      } })));
+  }
+
+  /** A table's head: one header cell per name. */
+  function headRow(names) {
+    return h('thead', {}, h('tr', {}, names.map(function (c) { return h('th', { text: c }); })));
+  }
+
+  /** A status line's message; `kind` ('ok', 'error') adds a class for its colour. */
+  function setStatus(el, text, kind) {
+    el.textContent = text;
+    el.className = 'status' + (kind ? ' ' + kind : '');
   }
 
   // ---- Templates: list, editor, live preview ----
@@ -259,8 +284,7 @@
       source.removeAttribute('aria-invalid');
       remove.disabled = isNew || t.state === 'deleted';
       $('tpl-title').textContent = isNew ? 'New template' : keyOf(t);
-      status.textContent = t ? (t.state === 'live' ? 'Live.' : 'In the draft: ' + t.state + (t.pending ? ' by ' + t.pending.author + ' at ' + when(t.pending.at) : '') + '.') : '';
-      status.className = 'status';
+      setStatus(status, t ? (t.state === 'live' ? 'Live.' : 'In the draft: ' + t.state + (t.pending ? ' by ' + t.pending.author + ' at ' + when(t.pending.at) : '') + '.') : '');
       if (t) {
         form.setLocale(t.locale);
         form.setAudience(audienceOf(t, state.rules));
@@ -287,16 +311,14 @@
     function saveDraft() {
       var key = currentKey();
       if (!isTemplateId(key.id) || !/^[a-z]{1,8}$/.test(key.locale)) {
-        status.textContent = 'Give the template an id (up to 128 bytes, no "/", not starting with ".") and a language code (a-z, like en or nl) first.';
-        status.className = 'status error';
+        setStatus(status, 'Give the template an id (up to 128 bytes, no "/", not starting with ".") and a language code (a-z, like en or nl) first.', 'error');
         return Promise.resolve(false);
       }
       if (state.selected && source.value === state.saved) return Promise.resolve(true);
       var sequence = ++state.sequence;
       var editing = state.editing;
       var name = key.slot + '/' + key.id + '/' + key.locale;
-      status.textContent = 'Checking…';
-      status.className = 'status';
+      setStatus(status, 'Checking…');
       var path = '/v1/admin/templates/' + encodeURIComponent(key.slot) + '/' + encodeURIComponent(key.id) + '/' + encodeURIComponent(key.locale);
       var text = source.value;
       return api('PUT', path, { source: text }).then(function (answer) {
@@ -304,8 +326,7 @@
         if (answer.status !== 200) {
           if (!current) { toast(name + ' not saved: ' + errorText(answer.body), 'error'); return false; }
           if (sequence !== state.sequence) return false; // a newer edit is on its way
-          status.textContent = 'Not saved: ' + errorText(answer.body, 'status ' + answer.status);
-          status.className = 'status error';
+          setStatus(status, 'Not saved: ' + errorText(answer.body, 'status ' + answer.status), 'error');
           source.setAttribute('aria-invalid', 'true');
           markError(answer.body && answer.body.error);
           return false;
@@ -322,8 +343,7 @@
         [slot, id, locale].forEach(function (f) { f.disabled = true; });
         remove.disabled = false;
         $('tpl-title').textContent = keyOf(item);
-        status.textContent = 'Saved to the draft (' + item.state + ') at ' + new Date().toLocaleTimeString() + '; not live until published.';
-        status.className = 'status ok';
+        setStatus(status, 'Saved to the draft (' + item.state + ') at ' + new Date().toLocaleTimeString() + '; not live until published.', 'ok');
         renderList();
         return true;
       });
@@ -341,8 +361,7 @@
 
     function edited() {
       clearTimeout(state.timer);
-      status.textContent = 'Editing…';
-      status.className = 'status';
+      setStatus(status, 'Editing…');
       state.timer = setTimeout(function () {
         state.timer = null;
         saveDraft().then(function (ok) { if (ok) runPreview(); }).catch(failed);
@@ -371,8 +390,7 @@
       if (!t) return;
       api('DELETE', '/v1/admin/templates/' + [t.slot, t.id, t.locale].map(encodeURIComponent).join('/')).then(function (answer) {
         var body = expect(200, answer);
-        status.textContent = 'Deleted in the draft; gone when the release is published.';
-        status.className = 'status ok';
+        setStatus(status, 'Deleted in the draft; gone when the release is published.', 'ok');
         var item = body.deleted || t;
         item.state = 'deleted';
         state.templates[state.templates.indexOf(t)] = item;
@@ -532,15 +550,17 @@
     }
   }
 
+  /** The named entities HTML escaping writes, and what they stand for. */
+  var ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
   /** Decisions carry HTML-escaped text (templates escape by default); shown here as plain text. */
   function decode(text) {
-    var map = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
     return String(text).replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,6});/g, function (whole, name) {
       if (name.charAt(0) === '#') {
         var code = name.charAt(1).toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
         return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : whole;
       }
-      return Object.prototype.hasOwnProperty.call(map, name) ? map[name] : whole;
+      return Object.prototype.hasOwnProperty.call(ENTITIES, name) ? ENTITIES[name] : whole;
     });
   }
 
@@ -553,11 +573,7 @@
         var rules = results[0].rules || [];
         var total = typeof results[1].members === 'number' ? results[1].members : 0;
         clear(root);
-        append(root, h('div', { 'class': 'card-head page-head' },
-          h('h2', { text: 'Rules per slot' }),
-          h('button', { type: 'button', 'class': 'quiet', text: 'New rule', onclick: function () {
-            jsonEditor(root, 'rule', null, { slot: 'greeting', priority: 20, condition: null, templateId: 'default', status: 'draft' });
-          } })));
+        pageHead(root, 'Rules per slot', 'rule', { slot: 'greeting', priority: 20, condition: null, templateId: 'default', status: 'draft' });
         append(root, h('p', { 'class': 'muted', text: 'Reach: members whose data meets the rule on a plain visit (no campaign, empty cart); wins: members for whom it is the rule that shows. Counted over the draft' + (total ? ', of ' + total + ' members.' : '.') }));
         SLOTS.forEach(function (slot) {
           var inSlot = rules.filter(function (r) { return r.slot === slot; }).sort(function (a, b) { return b.priority - a.priority; });
@@ -566,7 +582,7 @@
           append(root, h('section', { 'class': 'card slot', dataset: { slot: slot } },
             h('h3', { text: slot }),
             h('table', { 'class': 'rules' },
-              h('thead', {}, h('tr', {}, ['priority', 'rule', 'audience', 'template', 'status', 'reach', 'wins', ''].map(function (c) { return h('th', { text: c }); }))),
+              headRow(['priority', 'rule', 'audience', 'template', 'status', 'reach', 'wins', '']),
               h('tbody', {}, inSlot.map(function (r) {
                 var audience = [r.segment ? 'segment ' + r.segment : null, r.condition ? compact(r.condition) : null].filter(Boolean).join(' and ') || 'everyone';
                 var schedule = r.startsAt || r.endsAt ? ' ' + (r.startsAt || '…') + ' → ' + (r.endsAt || '…') + (r.timezone ? ' ' + r.timezone : '') : '';
@@ -600,13 +616,10 @@
     get('/v1/admin/segments').then(function (body) {
       var segments = body.segments || [];
       clear(root);
-      append(root, h('div', { 'class': 'card-head page-head' }, h('h2', { text: 'Segments' }),
-        h('button', { type: 'button', 'class': 'quiet', text: 'New segment', onclick: function () {
-          jsonEditor(root, 'segment', null, { description: '', scope: 'member', group: null, position: 100, condition: {} });
-        } })));
+      pageHead(root, 'Segments', 'segment', { description: '', scope: 'member', group: null, position: 100, condition: {} });
       var top = Math.max.apply(null, segments.map(function (s) { return s.members || 0; }).concat([1]));
       append(root, h('section', { 'class': 'card' }, h('table', { 'class': 'segments' },
-        h('thead', {}, h('tr', {}, ['segment', 'description', 'scope', 'group', 'members', 'condition', ''].map(function (c) { return h('th', { text: c }); }))),
+        headRow(['segment', 'description', 'scope', 'group', 'members', 'condition', '']),
         h('tbody', {}, segments.map(function (s) {
           return h('tr', { dataset: { segment: s.id } },
             h('td', {}, h('code', { text: s.id }), ' ', s.state !== 'live' ? badge(s.state) : null),
@@ -627,11 +640,8 @@
     get('/v1/admin/experiments').then(function (body) {
       var experiments = body.experiments || [];
       clear(root);
-      append(root, h('div', { 'class': 'card-head page-head' }, h('h2', { text: 'Experiments' }),
-        h('button', { type: 'button', 'class': 'quiet', text: 'New experiment', onclick: function () {
-          jsonEditor(root, 'experiment', null, { slot: 'banner', status: 'draft', coverage: 1,
-            variants: [{ key: 'control', weight: 0.5, template: 'default' }, { key: 'b', weight: 0.5, template: 'default' }] });
-        } })));
+      pageHead(root, 'Experiments', 'experiment', { slot: 'banner', status: 'draft', coverage: 1,
+        variants: [{ key: 'control', weight: 0.5, template: 'default' }, { key: 'b', weight: 0.5, template: 'default' }] });
       if (!experiments.length) append(root, h('p', { 'class': 'muted', text: 'No experiments yet.' }));
       experiments.forEach(function (e) {
         var chart = h('div', { 'class': 'chart' }, h('p', { 'class': 'muted', text: 'Loading results…' }));
@@ -656,7 +666,7 @@
     }).catch(failed);
   }
 
-  function pct(x, digits) { return typeof x === 'number' ? (x * 100).toFixed(digits === undefined ? 2 : digits) + '%' : '–'; }
+  function pct(x, digits) { return typeof x === 'number' ? window.EtalageCharts.percent(x, digits === undefined ? 2 : digits) : '–'; }
   function signed(x) { return typeof x === 'number' ? (x >= 0 ? '+' : '') + (x * 100).toFixed(1) + '%' : '–'; }
 
   function resultsTable(report) {
@@ -664,7 +674,7 @@
     var srm = report.sampleRatio || {};
     return [
       h('table', { 'class': 'numbers' },
-        h('thead', {}, h('tr', {}, ['variant', 'visitors', 'conversions', 'rate', 'revenue/visitor', 'lift [' + level + '% CI]', 'p', 'P(beat control)'].map(function (c) { return h('th', { text: c }); }))),
+        headRow(['variant', 'visitors', 'conversions', 'rate', 'revenue/visitor', 'lift [' + level + '% CI]', 'p', 'P(beat control)']),
         h('tbody', {}, (report.variants || []).map(function (v) {
           return h('tr', {},
             h('td', { text: v.key + (v.control && v.key !== 'control' ? ' (control)' : '') }),
@@ -705,18 +715,18 @@
       h('div', { 'class': 'actions' },
         h('button', { type: 'button', text: 'Save to draft', onclick: function () {
           var value;
-          try { value = JSON.parse(text.value); } catch (e) { message.textContent = 'Not JSON: ' + e.message; message.className = 'status error'; return; }
+          try { value = JSON.parse(text.value); } catch (e) { setStatus(message, 'Not JSON: ' + e.message, 'error'); return; }
           var id = keyInput.value.trim();
-          if (!id) { message.textContent = 'Give it a key.'; message.className = 'status error'; return; }
+          if (!id) { setStatus(message, 'Give it a key.', 'error'); return; }
           api('PUT', '/v1/admin/' + kind + 's/' + encodeURIComponent(id), value).then(function (answer) {
-            if (answer.status !== 200) { message.textContent = 'Not saved: ' + errorText(answer.body); message.className = 'status error'; return; }
+            if (answer.status !== 200) { setStatus(message, 'Not saved: ' + errorText(answer.body), 'error'); return; }
             toast(kind + ' ' + id + ' saved to the draft', 'ok');
             route();
           }).catch(failed);
         } }),
         key ? h('button', { type: 'button', 'class': 'danger', text: 'Delete', onclick: function () {
           api('DELETE', '/v1/admin/' + kind + 's/' + encodeURIComponent(key)).then(function (answer) {
-            if (answer.status !== 200) { message.textContent = 'Not deleted: ' + errorText(answer.body); message.className = 'status error'; return; }
+            if (answer.status !== 200) { setStatus(message, 'Not deleted: ' + errorText(answer.body), 'error'); return; }
             toast(kind + ' ' + key + ' deleted in the draft', 'ok');
             route();
           }).catch(failed);
@@ -734,13 +744,14 @@
       var changes = results[0].changes || [];
       var releases = results[1].releases || [];
       var live = results[1].live;
+      showDraftCount(changes);
       clear(root);
       var note = h('input', { id: 'release-note', placeholder: 'what this release does', size: 40, 'aria-label': 'Release note' });
       var publishAt = h('input', { id: 'release-at', type: 'datetime-local', 'aria-label': 'Publish at (empty: now)' });
       append(root, h('section', { 'class': 'card' },
         h('h2', { text: 'Draft: ' + changes.length + ' pending change' + (changes.length === 1 ? '' : 's') }),
         changes.length ? h('table', {},
-          h('thead', {}, h('tr', {}, ['kind', 'item', 'change', 'by', 'at'].map(function (c) { return h('th', { text: c }); }))),
+          headRow(['kind', 'item', 'change', 'by', 'at']),
           h('tbody', {}, changes.map(function (c) {
             return h('tr', {}, h('td', { text: c.kind }), h('td', {}, h('code', { text: c.key })), h('td', { text: c.action }),
               h('td', { text: c.author }), h('td', { text: when(c.at) }));
@@ -783,7 +794,7 @@
             }).catch(failed);
           } })),
         h('table', { 'class': 'releases' },
-          h('thead', {}, h('tr', {}, ['id', 'kind', 'status', 'note', 'by', 'created', 'publishes / published', 'changes', ''].map(function (c) { return h('th', { text: c }); }))),
+          headRow(['id', 'kind', 'status', 'note', 'by', 'created', 'publishes / published', 'changes', '']),
           h('tbody', {}, releases.map(function (r) {
             return h('tr', { 'class': r.id === live ? 'live' : '', dataset: { release: r.id } },
               h('td', { 'class': 'num', text: String(r.id) + (r.id === live ? ' (live)' : '') }),
@@ -832,7 +843,7 @@
   function init() {
     $('login-form').addEventListener('submit', login);
     $('logout').addEventListener('click', function () { logout('Logged out.'); });
-    window.addEventListener('hashchange', route);
+    window.addEventListener('hashchange', function () { route(); });
     if (session.token) start(); else $('token').focus();
   }
 

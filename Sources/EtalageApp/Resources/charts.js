@@ -1,5 +1,6 @@
 /* Etalage admin charts: inline SVG built with DOM calls (no markup strings, no library).
- * EtalageCharts.rateChart(report) draws an experiment's conversion rate per variant with its confidence interval. */
+ * EtalageCharts.rateChart(report) draws an experiment's conversion rate per variant with its confidence interval;
+ * EtalageCharts.percent(fraction, digits) formats a rate the way the chart does. */
 (function () {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
@@ -49,6 +50,7 @@
     return 10 * power;
   }
 
+  /** `x` (a fraction) as a percentage with `digits` decimals (default 1): 0.0512 → "5.1%". */
   function percent(x, digits) {
     return (x * 100).toFixed(digits === undefined ? 1 : digits) + '%';
   }
@@ -59,7 +61,7 @@
     var level = typeof report.confidenceLevel === 'number' ? report.confidenceLevel : 0.95;
     var variants = Array.isArray(report.variants) ? report.variants : [];
     var rows = variants.map(function (v) {
-      var rate = typeof v.conversionRate === 'number' ? v.conversionRate : (v.visitors > 0 ? v.conversions / v.visitors : null);
+      var rate = typeof v.conversionRate === 'number' ? v.conversionRate : null; // null: no visitors exposed yet
       return { key: String(v.key), control: v.control === true, visitors: v.visitors || 0, rate: rate, ci: wilson(v.conversions, v.visitors, level) };
     });
     var top = 0;
@@ -110,5 +112,5 @@
     return svg;
   }
 
-  window.EtalageCharts = { rateChart: rateChart, wilson: wilson, normalQuantile: normalQuantile };
+  window.EtalageCharts = { rateChart: rateChart, percent: percent }; // percent: also the admin page's number format
 })();

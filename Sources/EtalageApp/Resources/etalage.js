@@ -332,11 +332,9 @@
     } catch (e) { /* nothing more to try: events are best effort */ }
   }
 
-  function event(type, extra) {
+  function event(type) {
     if (!state.decision) return false;
-    var e = { type: type, decisionId: state.decision.decisionId, visitorId: state.visitorId };
-    for (var key in extra) if (Object.prototype.hasOwnProperty.call(extra, key)) e[key] = extra[key];
-    send([e]);
+    send([{ type: type, decisionId: state.decision.decisionId, visitorId: state.visitorId }]);
     return true;
   }
 
