@@ -124,7 +124,7 @@ extension EtalageResponder {
                 let release = try Releases.create(db, note: note, publishAt: publishAt, author: call.author, now: now)
                 return Self.adminJSON(201, release.json(detail: true))
             }
-            let (live, releases) = try Releases.list(db, now: now)
+            let (live, releases) = try Releases.list(db, now: now, documents: false)
             return Self.adminJSON(200, .object(["live": live.map { .number(Double($0)) } ?? .null,
                                                 "releases": .array(releases.map { $0.json(detail: false) })]))
 
@@ -197,16 +197,19 @@ extension EtalageResponder {
         let requested: Releases.Reference?
         switch members["release"] {
         case nil, .null?: requested = nil
-        case .number(let n)?:
-            guard n == n.rounded(), n >= 1, n <= 1e15 else { throw AdminError.init(.badRequest, "invalid_field", "release must be live, draft or a release id") }
-            requested = .release(Int(n))
+        case .number?:
+            // A number is a release id, as for a rollback's `from`, with this field's message.
+            guard let id = try? AdminRequest.releaseId(body, "release") else {
+                throw AdminError.field("release must be live, draft or a release id")
+            }
+            requested = .release(id)
         case .string(let text)?:
             guard let reference = Releases.Reference(text) else {
-                throw AdminError(.badRequest, "invalid_field", "release must be live, draft or a release id, not '\(text)'")
+                throw AdminError.field("release must be live, draft or a release id, not '\(text)'")
             }
             requested = reference
         case let other?:
-            throw AdminError(.badRequest, "invalid_field", "release must be live, draft or a release id, not \(other.typeName)")
+            throw AdminError.field("release must be live, draft or a release id, not \(other.typeName)")
         }
         let label: JSON
         let document: ContentDocument
@@ -262,10 +265,7 @@ extension EtalageResponder {
         case .conflict: 409
         case .invalid: 422
         }
-        var detail: [String: JSON] = ["code": .string(error.code), "message": .string(error.message)]
-        if let line = error.line { detail["line"] = .number(Double(line)) }
-        if let column = error.column { detail["column"] = .number(Double(column)) }
-        return adminJSON(status, .object(["error": .object(detail)]))
+        return json(status, ErrorBody.bytes(code: error.code, message: error.message, line: error.line, column: error.column))
     }
 }
 
@@ -382,7 +382,7 @@ struct AdminRequest: Sendable {
         guard let header else { return .success(defaultAuthor) }
         let name = header.trimmingCharacters(in: .whitespaces)
         guard (1...64).contains(name.count), !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            return .failure(AdminError(.badRequest, "invalid_field", "X-Etalage-Author must be 1 to 64 printable characters"))
+            return .failure(AdminError.field("X-Etalage-Author must be 1 to 64 printable characters"))
         }
         return .success(name)
     }
@@ -418,7 +418,7 @@ struct AdminRequest: Sendable {
     func reference(_ name: String) throws(AdminError) -> Releases.Reference? {
         guard let text = query[name] else { return nil }
         guard let reference = Releases.Reference(text) else {
-            throw AdminError(.badRequest, "invalid_field", "\(name) must be a release id, live or draft, not '\(text)'")
+            throw AdminError.field("\(name) must be a release id, live or draft, not '\(text)'")
         }
         return reference
     }
@@ -427,7 +427,7 @@ struct AdminRequest: Sendable {
     static func releaseId(_ body: JSON, _ field: String) throws(AdminError) -> Int? {
         guard let value = body[field], !value.isNull else { return nil }
         guard let n = value.numberValue, n == n.rounded(), n >= 1, n <= 1e15 else {
-            throw AdminError(.badRequest, "invalid_field", "\(field) must be a release id (a whole number from 1), not \(value.description)")
+            throw AdminError.field("\(field) must be a release id (a whole number from 1), not \(value.description)")
         }
         return Int(n)
     }
@@ -435,7 +435,7 @@ struct AdminRequest: Sendable {
     static func string(_ body: JSON, _ field: String, max: Int) throws(AdminError) -> String? {
         guard let value = body[field], !value.isNull else { return nil }
         guard let text = value.stringValue, text.count <= max else {
-            throw AdminError(.badRequest, "invalid_field", "\(field) must be a string of at most \(max) characters")
+            throw AdminError.field("\(field) must be a string of at most \(max) characters")
         }
         return text
     }

@@ -4,23 +4,7 @@ import Foundation
 import XCTest
 
 /// The admin draft: every change validated before it is stored, with its author and time.
-final class ContentDraftTests: XCTestCase {
-    var dir = ""
-    var db: SQLiteConnection!
-    let now = noon(fixtureAnchor)
-
-    override func setUpWithError() throws {
-        dir = temporaryDirectory()
-        let path = dir + "/etalage.sqlite"
-        try fixtureDatabase(at: path)
-        db = try SQLiteConnection(path: path, mode: .readWrite)
-    }
-
-    override func tearDown() {
-        db = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
+final class ContentDraftTests: FixtureDatabaseTestCase {
     func put(_ kind: ContentKind, _ key: String, _ body: String, author: String = "sanne") throws -> ContentDraft.Entry {
         try ContentDraft.put(db, kind: kind, key: key, body: try JSONParser.parse(body), author: author, now: now)
     }

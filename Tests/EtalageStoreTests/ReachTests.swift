@@ -4,25 +4,9 @@ import Foundation
 import XCTest
 
 /// Member counts per segment and per rule, against counts made by hand over the fixture members.
-final class ReachTests: XCTestCase {
-    var dir = ""
-    var path: String { dir + "/etalage.sqlite" }
-    let now = noon(fixtureAnchor)
-
-    override func setUpWithError() throws {
-        dir = temporaryDirectory()
-        try fixtureDatabase(at: path)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
-    func build() throws -> Snapshot {
-        try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: now).snapshot
-    }
-
+final class ReachTests: FixtureDatabaseTestCase {
     func testCountsEqualACountOverEveryMember() throws {
         // A rule with a condition, one with a segment, and a draft rule: reach ignores status, wins does not.
-        let db = try SQLiteConnection(path: path, mode: .readWrite)
         for (id, body) in [
             ("banner-gold", #"{"slot":"banner","priority":95,"condition":{"member.tier":"gold"},"templateId":"campaign"}"#),
             ("cta-draft", #"{"slot":"cta","priority":99,"segment":"active","status":"draft","templateId":"join"}"#),
@@ -84,7 +68,6 @@ final class ReachTests: XCTestCase {
     }
 
     func testDraftSegmentsAreCountedOverTheDraft() throws {
-        let db = try SQLiteConnection(path: path, mode: .readWrite)
         _ = try ContentDraft.put(db, kind: .segment, key: "big",
                                  body: try JSONParser.parse(#"{"description":"Spent over 500","scope":"member","condition":{"monetary":{"$gt":500}}}"#),
                                  author: "t", now: now)

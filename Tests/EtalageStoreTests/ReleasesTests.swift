@@ -5,29 +5,9 @@ import XCTest
 
 /// Releases: publish now or at a scheduled time (once), rollback in one call, diffs, and previews of other times
 /// and of the draft.
-final class ReleasesTests: XCTestCase {
-    var dir = ""
-    var path: String { dir + "/etalage.sqlite" }
-    var db: SQLiteConnection!
-    let now = noon(fixtureAnchor)
-
-    override func setUpWithError() throws {
-        dir = temporaryDirectory()
-        try fixtureDatabase(at: path)
-        db = try SQLiteConnection(path: path, mode: .readWrite)
-    }
-
-    override func tearDown() {
-        db = nil
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
+final class ReleasesTests: FixtureDatabaseTestCase {
     func put(_ kind: ContentKind, _ key: String, _ body: String, at time: Double? = nil) throws {
         _ = try ContentDraft.put(db, kind: kind, key: key, body: try JSONParser.parse(body), author: "lotte", now: time ?? now)
-    }
-
-    func build(at time: Double? = nil) throws -> Snapshot {
-        try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: time ?? now).snapshot
     }
 
     /// Sanne (M000042, gold, active, consenting) on a plain visit.

@@ -3,21 +3,7 @@ import EtalageStore
 import Foundation
 import XCTest
 
-final class SnapshotRefreshTests: XCTestCase {
-    var dir = ""
-    var path: String { dir + "/etalage.sqlite" }
-
-    override func setUpWithError() throws {
-        dir = temporaryDirectory()
-        try fixtureDatabase(at: path)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
-    func build() throws -> Snapshot {
-        try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: noon(fixtureAnchor)).snapshot
-    }
-
+final class SnapshotRefreshTests: FixtureDatabaseTestCase {
     func refresh(_ snapshot: Snapshot) throws -> SnapshotBuilder.Result? {
         try SnapshotBuilder().refresh(snapshot, from: SQLiteConnection(path: path, mode: .readOnly), now: noon(fixtureAnchor) + 60)
     }

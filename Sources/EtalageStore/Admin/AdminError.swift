@@ -31,7 +31,8 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         "\(code): \(message)" + (line.map { " (line \($0)\(column.map { ", column \($0)" } ?? ""))" } ?? "")
     }
 
-    static func field(_ message: String) -> AdminError { AdminError(.badRequest, "invalid_field", message) }
+    /// 400 `invalid_field`: a field of the wrong type or form.
+    public static func field(_ message: String) -> AdminError { AdminError(.badRequest, "invalid_field", message) }
     /// 404 `not_found`, "no \(what)".
     public static func notFound(_ what: String) -> AdminError { AdminError(.notFound, "not_found", "no \(what)") }
 }

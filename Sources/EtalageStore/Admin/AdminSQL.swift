@@ -15,12 +15,12 @@ enum PendingChangeSQL {
 }
 
 enum ReleaseSQL {
-    static let columns = """
-        SELECT id, kind, status, author, note, created_at, publish_at, published_at, seq, restores, changes, document
-        FROM releases
-        """
+    static let fields = "id, kind, status, author, note, created_at, publish_at, published_at, seq, restores, changes"
+    static let columns = "SELECT " + fields + ", document FROM releases"
     /// Newest first.
     static let selectAll = columns + " ORDER BY id DESC"
+    /// `selectAll` with NULL for the document: a list that shows none need not read and parse every one.
+    static let selectSummaries = "SELECT " + fields + ", NULL FROM releases ORDER BY id DESC"
     static let selectOne = columns + " WHERE id = ?1"
     static let selectScheduled = columns + " WHERE status = 'scheduled' ORDER BY publish_at, id"
     /// Only the publish time, for the refresh loop's cheap check for due releases.
@@ -30,13 +30,11 @@ enum ReleaseSQL {
         INSERT INTO releases (kind, status, author, note, created_at, publish_at, published_at, seq, restores, changes, document)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
         """
-    static let lastId = "SELECT last_insert_rowid()"
     static let nextSeq = "SELECT coalesce(max(seq), 0) + 1 FROM releases"
     /// The guard that lets exactly one replica publish a scheduled release: whoever changes the row wins.
     static let claimScheduled = """
         UPDATE releases SET status = 'published', published_at = ?2, seq = ?3 WHERE id = ?1 AND status = 'scheduled'
         """
-    static let rowsChanged = "SELECT changes()"
     static let setDocument = "UPDATE releases SET document = ?2 WHERE id = ?1"
     /// The release published before stays on record, no longer live.
     static let supersede = "UPDATE releases SET status = 'superseded' WHERE status = 'published' AND id != ?1"

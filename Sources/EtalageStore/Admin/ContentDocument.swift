@@ -167,8 +167,9 @@ public struct ContentDocument: Sendable, Equatable {
     /// Every rule and experiment whose references do not hold in this document, described: "rule r-gold: unknown
     /// segment 'gold'" (an experiment: its variants' templates and, unless stopped, the segments its condition
     /// names). Deleting what a rule or experiment uses is refused by comparing these before and after.
-    func referenceProblems() -> [String] {
-        let references = References(self)
+    /// - Parameter references: `References(self)` when the caller has built it already.
+    func referenceProblems(_ references: References? = nil) -> [String] {
+        let references = references ?? References(self)
         var problems: [String] = []
         for (key, item) in sorted(.rule) {
             if let problem = ContentItem.ruleProblem(item, in: references) { problems.append("rule \(key): \(problem)") }

@@ -83,16 +83,21 @@ public enum ContentDraft {
     /// - Throws: `AdminError` (bad fields, validation) with nothing stored; database errors as they come.
     public static func put(_ db: SQLiteConnection, kind: ContentKind, key: String, body: JSON, author: String,
                            now: Double) throws -> Entry {
-        try db.writeTransaction { try stagePut(db, kind: kind, key: key, body: body, author: author, at: stamp(now)) }
+        try db.writeTransaction {
+            try stagePut(db, kind: kind, key: key, body: body, author: author, at: stamp(now), live: try ContentDocument.read(db),
+                         policy: try TemplateFiles.policy(db))
+        }
     }
 
-    /// `put` inside the caller's write transaction, the change stamped `at`.
+    /// `put` inside the caller's write transaction, the change stamped `at`. `live` and `policy` are what the live
+    /// tables hold: staging changes neither, so a caller staging several changes reads them once.
     static func stagePut(_ db: SQLiteConnection, kind: ContentKind, key: String, body: JSON, author: String,
-                         at: String) throws -> Entry {
-        let view = View(live: try ContentDocument.read(db), pending: try pending(db))
+                         at: String, live: ContentDocument, policy: ContentPolicy) throws -> Entry {
+        let view = View(live: live, pending: try pending(db))
         let exposed = kind == .experiment ? try ExperimentStore.hasExposures(key, in: db) : false
-        let item = try ContentItem.normalize(kind, key: key, body: body, draft: view.draft, live: view.live,
-                                             policy: try TemplateFiles.policy(db), exposed: exposed)
+        let item = try ContentItem.normalize(kind, key: key, body: body, draft: view.draft,
+                                             references: ContentDocument.References(view.draft), live: view.live,
+                                             policy: policy, exposed: exposed)
         if view.live[kind][key] == item {
             try db.run(PendingChangeSQL.delete, [.text(kind.rawValue), .text(key)])
             return Entry(kind: kind, key: key, item: item, state: .live, pending: nil)
@@ -107,12 +112,15 @@ public enum ContentDraft {
     /// or for an experiment that has run (its key stays reserved for its results: stop it instead).
     public static func delete(_ db: SQLiteConnection, kind: ContentKind, key: String, author: String,
                               now: Double) throws -> Entry {
-        try db.writeTransaction { try stageDelete(db, kind: kind, key: key, author: author, at: stamp(now)) }
+        try db.writeTransaction {
+            try stageDelete(db, kind: kind, key: key, author: author, at: stamp(now), live: try ContentDocument.read(db))
+        }
     }
 
-    /// `delete` inside the caller's write transaction, the change stamped `at`.
-    static func stageDelete(_ db: SQLiteConnection, kind: ContentKind, key: String, author: String, at: String) throws -> Entry {
-        let view = View(live: try ContentDocument.read(db), pending: try pending(db))
+    /// `delete` inside the caller's write transaction, the change stamped `at`; `live` as for `stagePut`.
+    static func stageDelete(_ db: SQLiteConnection, kind: ContentKind, key: String, author: String, at: String,
+                            live: ContentDocument) throws -> Entry {
+        let view = View(live: live, pending: try pending(db))
         guard let entry = view.entry(kind, key), entry.state != .deleted else {
             throw AdminError.notFound("\(kind.rawValue) '\(key)' in the draft")
         }

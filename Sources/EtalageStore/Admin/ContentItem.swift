@@ -65,10 +65,13 @@ enum ContentItem {
     /// The full item for `key` from a PUT body (the item without its key fields, or with the same ones).
     /// - Parameters:
     ///   - draft: the draft the item joins (live plus pending changes); references are checked against it.
+    ///   - references: `ContentDocument.References(draft)`, from the caller, which checks several items against one
+    ///     draft with one (building it compiles every segment condition).
     ///   - live: the live document, for changes that depend on what is live (a running experiment).
     ///   - exposed: for an experiment, whether exposures are recorded under its key (see `experimentProblem`).
-    static func normalize(_ kind: ContentKind, key: String, body: JSON, draft: ContentDocument, live: ContentDocument,
-                          policy: ContentPolicy, exposed: Bool) throws(AdminError) -> JSON {
+    static func normalize(_ kind: ContentKind, key: String, body: JSON, draft: ContentDocument,
+                          references: ContentDocument.References, live: ContentDocument, policy: ContentPolicy,
+                          exposed: Bool) throws(AdminError) -> JSON {
         guard case .object(var members) = body else {
             throw AdminError(.badRequest, "invalid_body", "the body must be a JSON object, not \(body.typeName)")
         }
@@ -81,9 +84,9 @@ enum ContentItem {
         }
         switch kind {
         case .template: return try template(members, policy: policy)
-        case .rule: return try rule(members, draft: draft)
+        case .rule: return try rule(members, references: references)
         case .segment: return try segment(members)
-        case .experiment: return try experiment(members, draft: draft, live: live, exposed: exposed)
+        case .experiment: return try experiment(members, draft: draft, references: references, live: live, exposed: exposed)
         }
     }
 
@@ -120,7 +123,7 @@ enum ContentItem {
 
     // MARK: - Rules
 
-    static func rule(_ members: [String: JSON], draft: ContentDocument) throws(AdminError) -> JSON {
+    static func rule(_ members: [String: JSON], references: ContentDocument.References) throws(AdminError) -> JSON {
         func invalid(_ message: String) -> AdminError { AdminError(.invalid, "invalid_rule", message) }
         try known(members, ["id", "slot", "priority", "segment", "condition", "templateId", "status", "startsAt", "endsAt", "timezone"])
         let id = try string(members, "id") ?? ""
@@ -134,7 +137,7 @@ enum ContentItem {
                                condition: condition.map(\.description), startsAt: try string(members, "startsAt"),
                                endsAt: try string(members, "endsAt"), timezone: try string(members, "timezone"))
         let item = RuleRows.item(row)
-        if let problem = ruleProblem(item, in: ContentDocument.References(draft)) { throw invalid(problem) }
+        if let problem = ruleProblem(item, in: references) { throw invalid(problem) }
         return item
     }
 
@@ -180,13 +183,13 @@ enum ContentItem {
 
     // MARK: - Experiments
 
-    static func experiment(_ members: [String: JSON], draft: ContentDocument, live: ContentDocument,
-                           exposed: Bool) throws(AdminError) -> JSON {
+    static func experiment(_ members: [String: JSON], draft: ContentDocument, references: ContentDocument.References,
+                           live: ContentDocument, exposed: Bool) throws(AdminError) -> JSON {
         let definition: ExperimentDefinition
         do { definition = try ExperimentDefinition(json: .object(members)) } catch {
             throw AdminError(.invalid, "invalid_experiment", error.message)
         }
-        if let problem = experimentProblem(definition, in: draft, live: live, exposed: exposed) {
+        if let problem = experimentProblem(definition, in: draft, references: references, live: live, exposed: exposed) {
             throw AdminError(.invalid, "invalid_experiment", problem)
         }
         return definition.json
@@ -196,9 +199,11 @@ enum ContentItem {
     /// a draft may change freely; a running one may only be stopped; a stopped one keeps its key for its results.
     /// A key with exposures is reserved even when no experiment holds it any more (a draft deleted after it ran in
     /// an older database): a new test under it would count the old test's visitors as its own.
-    /// - Parameter exposed: whether the `exposures` table holds rows under the definition's key.
+    /// - Parameters:
+    ///   - references: `ContentDocument.References(document)`.
+    ///   - exposed: whether the `exposures` table holds rows under the definition's key.
     static func experimentProblem(_ definition: ExperimentDefinition, in document: ContentDocument,
-                                  live: ContentDocument, exposed: Bool) -> String? {
+                                  references: ContentDocument.References, live: ContentDocument, exposed: Bool) -> String? {
         let key = definition.key
         let current = live[.experiment][key].flatMap { try? ExperimentDefinition(json: $0) }
         switch current?.status {
@@ -215,7 +220,6 @@ enum ContentItem {
             }
             if current == nil && definition.status == .stopped { return "status is stopped; add it as draft or running" }
         }
-        let references = ContentDocument.References(document)
         for (i, variant) in definition.variants.enumerated()
         where !references.hasTemplate(slot: definition.slot.rawValue, id: variant.templateId) {
             return "variants[\(i)].template '\(variant.templateId)' is not a \(definition.slot.rawValue) template"

@@ -13,9 +13,7 @@ public enum ContentPreview {
             parts.segments.assign(&profile, cuts: live.rfmCuts)
             members = members.applying([memberId: profile])
         }
-        return Snapshot(asOf: live.asOf, members: members, content: parts.content, settings: live.settings,
-                        segments: parts.segments, rfmCuts: live.rfmCuts, feedSequence: live.feedSequence,
-                        experiments: parts.experiments)
+        return parts.snapshot(over: live, members: members, rfmCuts: live.rfmCuts)
     }
 
     /// The live snapshot with `document`'s parts and, when its segment catalogue differs, every member segmented
@@ -29,8 +27,7 @@ public enum ContentPreview {
             live.members.forEach { builder.append($0) }
             (members, cuts) = builder.finish(catalog: parts.segments, parallelism: 1)
         }
-        return Snapshot(asOf: live.asOf, members: members, content: parts.content, settings: live.settings,
-                        segments: parts.segments, rfmCuts: cuts, feedSequence: live.feedSequence, experiments: parts.experiments)
+        return parts.snapshot(over: live, members: members, rfmCuts: cuts)
     }
 
     struct Parts {
@@ -38,6 +35,12 @@ public enum ContentPreview {
         var segments: SegmentCatalog
         var segmentsChanged: Bool
         var experiments: [ExperimentDefinition]
+
+        /// The live snapshot's time, settings and feed position with these parts and `members` segmented by them.
+        func snapshot(over live: Snapshot, members: MemberTable, rfmCuts: RFMCuts) -> Snapshot {
+            Snapshot(asOf: live.asOf, members: members, content: content, settings: live.settings, segments: segments,
+                     rfmCuts: rfmCuts, feedSequence: live.feedSequence, experiments: experiments)
+        }
     }
 
     /// The document's catalogues, as `SnapshotBuilder` makes them from rows: items that do not check out are left out.

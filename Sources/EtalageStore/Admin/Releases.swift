@@ -49,10 +49,11 @@ public enum Releases {
     // MARK: - Reading
 
     /// The live release's id and every release, newest first (recording the baseline first if there is none).
-    public static func list(_ db: SQLiteConnection, now: Double) throws -> (live: Int?, releases: [Release]) {
+    /// - Parameter documents: false leaves every `document` nil, for a list that shows none.
+    public static func list(_ db: SQLiteConnection, now: Double, documents: Bool = true) throws -> (live: Int?, releases: [Release]) {
         try ensureBaseline(db, now: now)
         return try db.readTransaction {
-            let releases = try read(db, ReleaseSQL.selectAll)
+            let releases = try read(db, documents ? ReleaseSQL.selectAll : ReleaseSQL.selectSummaries)
             return (releases.first { $0.status == .published }?.id, releases)
         }
     }
@@ -78,15 +79,19 @@ public enum Releases {
     /// Records the baseline from the live tables when there is no release yet.
     static func ensureBaseline(_ db: SQLiteConnection, now: Double) throws {
         guard try db.scalarInt(ReleaseSQL.count) == 0 else { return }
-        try db.writeTransaction { try ensureBaselineInTransaction(db, now: now) }
+        _ = try db.writeTransaction { try ensureBaselineInTransaction(db, now: now) }
     }
 
-    static func ensureBaselineInTransaction(_ db: SQLiteConnection, now: Double) throws {
-        guard try db.scalarInt(ReleaseSQL.count) == 0 else { return }
+    /// `ensureBaseline` inside the caller's write transaction.
+    /// - Returns: the live document when it recorded the baseline (it read it for that), else nil.
+    @discardableResult
+    static func ensureBaselineInTransaction(_ db: SQLiteConnection, now: Double) throws -> ContentDocument? {
+        guard try db.scalarInt(ReleaseSQL.count) == 0 else { return nil }
         let stamp = ContentDraft.stamp(now)
+        let live = try ContentDocument.read(db)
         try insert(db, kind: .baseline, status: .published, author: systemAuthor, note: baselineNote, createdAt: stamp,
-                   publishAt: nil, publishedAt: stamp, sequence: 1, restores: nil, changes: [],
-                   document: try ContentDocument.read(db))
+                   publishAt: nil, publishedAt: stamp, sequence: 1, restores: nil, changes: [], document: live)
+        return live
     }
 
     @discardableResult
@@ -98,7 +103,7 @@ public enum Releases {
         try db.run(ReleaseSQL.insert, [.text(kind.rawValue), .text(status.rawValue), .text(author), text(note), .text(createdAt),
                                        text(publishAt), text(publishedAt), integer(sequence), integer(restores),
                                        .text(JSON.array(changes.map(\.json)).description), text(document?.text)])
-        return try db.scalarInt(ReleaseSQL.lastId) ?? 0
+        return db.lastInsertRowId
     }
 
     // MARK: - Publishing
@@ -112,7 +117,7 @@ public enum Releases {
             throw AdminError(.invalid, "invalid_publish_at", "publishAt \(Timestamp.format(publishAt)) is not in the future; leave it out to publish now")
         }
         let id: Int = try db.writeTransaction {
-            try ensureBaselineInTransaction(db, now: now)
+            let baseline = try ensureBaselineInTransaction(db, now: now)
             let changes = try ContentDraft.pending(db)
             guard !changes.isEmpty else { throw AdminError(.conflict, "nothing_to_release", "the draft has no changes") }
             let stamp = ContentDraft.stamp(now)
@@ -122,7 +127,7 @@ public enum Releases {
                                 publishAt: ContentDraft.stamp(publishAt), publishedAt: nil, sequence: nil, restores: nil,
                                 changes: changes, document: nil)
             } else {
-                try check(changes, db: db)
+                try check(changes, live: try baseline ?? ContentDocument.read(db), db: db)
                 id = try insert(db, kind: .release, status: .published, author: author, note: note, createdAt: stamp,
                                 publishAt: nil, publishedAt: stamp, sequence: try nextSequence(db), restores: nil,
                                 changes: changes, document: nil)
@@ -143,21 +148,25 @@ public enum Releases {
     public static func publishDue(_ db: SQLiteConnection, now: Double) throws -> [(id: Int, failure: String?)] {
         try db.writeTransaction {
             var outcomes: [(id: Int, failure: String?)] = []
+            // The live document, read once: each release applied reads it back (see `apply`).
+            var live: ContentDocument?
             for release in try read(db, ReleaseSQL.selectScheduled) {
                 guard let at = release.publishAt.flatMap({ Timestamp.parse($0) }), at <= now else { continue }
                 let sequence = try nextSequence(db)
                 try db.run(ReleaseSQL.claimScheduled, [.integer(Int64(release.id)), .text(ContentDraft.stamp(now)),
                                                        .integer(Int64(sequence))])
-                guard try db.scalarInt(ReleaseSQL.rowsChanged) == 1 else { continue }
+                guard db.changes == 1 else { continue }
+                let current = try live ?? ContentDocument.read(db)
+                live = current
                 do {
-                    try check(release.changes, db: db)
+                    try check(release.changes, live: current, db: db)
                 } catch let error as AdminError {
                     let note = (release.note.map { $0 + " " } ?? "") + "[not published at \(ContentDraft.stamp(now)): \(error.message)]"
                     try db.run(ReleaseSQL.cancel, [.integer(Int64(release.id)), .text(note)])
                     outcomes.append((release.id, error.message))
                     continue
                 }
-                try apply(release.changes, release: release.id, db: db, now: now)
+                live = try apply(release.changes, release: release.id, db: db, now: now)
                 outcomes.append((release.id, nil))
             }
             return outcomes
@@ -213,6 +222,8 @@ public enum Releases {
             var result = Cancellation(release: cancelled, restored: [], skipped: [])
             let newer = Dictionary(try ContentDraft.pending(db).map { ("\($0.kind.rawValue) \($0.key)", $0) },
                                    uniquingKeysWith: { _, last in last })
+            // Staging changes only the draft: the live content and the policy stay as read here.
+            let live = try ContentDocument.read(db), policy = try TemplateFiles.policy(db)
             // The order a release applies in: what others refer to is put first and deleted last.
             for change in ContentDocument.inApplyOrder(release.changes) {
                 if let pending = newer["\(change.kind.rawValue) \(change.key)"] {
@@ -223,9 +234,10 @@ public enum Releases {
                     let entry = switch change.action {
                     case .put:
                         try ContentDraft.stagePut(db, kind: change.kind, key: change.key, body: change.body ?? .null,
-                                                  author: change.author, at: change.at)
+                                                  author: change.author, at: change.at, live: live, policy: policy)
                     case .delete:
-                        try ContentDraft.stageDelete(db, kind: change.kind, key: change.key, author: change.author, at: change.at)
+                        try ContentDraft.stageDelete(db, kind: change.kind, key: change.key, author: change.author, at: change.at,
+                                                     live: live)
                     }
                     if entry.pending == nil {
                         result.skipped.append(.init(change: change, reason: "the live content already has it"))
@@ -315,32 +327,38 @@ public enum Releases {
 
     /// Checks `changes` against the live content they will be applied to: each changed item again (with the
     /// experiment rules against what is live now), and no rule or experiment left referring to something gone.
-    static func check(_ changes: [ContentChange], db: SQLiteConnection) throws {
-        let live = try ContentDocument.read(db)
+    /// - Parameter live: what the live tables hold now.
+    static func check(_ changes: [ContentChange], live: ContentDocument, db: SQLiteConnection) throws {
         let after = live.applying(changes)
+        // One for every change checked and the final check: building it compiles every segment condition.
+        let references = ContentDocument.References(after)
         let policy = try TemplateFiles.policy(db)
         for change in changes {
             guard change.action == .put, let body = change.body else { continue }
             let exposed = change.kind == .experiment ? try ExperimentStore.hasExposures(change.key, in: db) : false
             do {
-                _ = try ContentItem.normalize(change.kind, key: change.key, body: body, draft: after, live: live, policy: policy,
-                                              exposed: exposed)
+                _ = try ContentItem.normalize(change.kind, key: change.key, body: body, draft: after, references: references,
+                                              live: live, policy: policy, exposed: exposed)
             } catch {
                 throw AdminError(.conflict, "release_conflict", "\(change.kind.rawValue) \(change.key): \(error.message)")
             }
         }
         let before = Set(live.referenceProblems())
-        if let problem = after.referenceProblems().first(where: { !before.contains($0) }) {
+        if let problem = after.referenceProblems(references).first(where: { !before.contains($0) }) {
             throw AdminError(.conflict, "release_conflict", problem)
         }
     }
 
     /// Applies `changes` to the live tables, records the document after them with release `id`, and makes it the
     /// live release. The caller holds the write transaction.
-    static func apply(_ changes: [ContentChange], release id: Int, db: SQLiteConnection, now: Double) throws {
+    /// - Returns: the document after them, as read back from the live tables.
+    @discardableResult
+    static func apply(_ changes: [ContentChange], release id: Int, db: SQLiteConnection, now: Double) throws -> ContentDocument {
         try ContentDocument.write(changes, to: db, now: now)
-        try db.run(ReleaseSQL.setDocument, [.integer(Int64(id)), .text(try ContentDocument.read(db).text)])
+        let document = try ContentDocument.read(db)
+        try db.run(ReleaseSQL.setDocument, [.integer(Int64(id)), .text(document.text)])
         try db.run(ReleaseSQL.supersede, [.integer(Int64(id))])
+        return document
     }
 
     // MARK: - Documents

@@ -58,8 +58,7 @@ public enum MemberPrivacy {
             // Orders and service events go with the member: ON DELETE CASCADE (foreign keys are on).
             try db.run(MemberPrivacySQL.delete, [.text(memberId)])
             try db.run(MemberPrivacySQL.audit, [.text(Timestamp.format(now)), .integer(Int64(orders)), .integer(Int64(service))])
-            let auditId = try db.scalarInt(MemberPrivacySQL.auditId) ?? 0
-            return Erasure(auditId: auditId, orders: orders, serviceEvents: service)
+            return Erasure(auditId: db.lastInsertRowId, orders: orders, serviceEvents: service)
         }
     }
 }
@@ -75,6 +74,4 @@ enum MemberPrivacySQL {
     static let countServiceEvents = "SELECT count(*) FROM service_events WHERE member_id = ?1"
     static let delete = "DELETE FROM members WHERE id = ?1"
     static let audit = "INSERT INTO erasures (at, orders, service_events) VALUES (?1, ?2, ?3)"
-    /// The id of the audit row `audit` just inserted.
-    static let auditId = "SELECT last_insert_rowid()"
 }

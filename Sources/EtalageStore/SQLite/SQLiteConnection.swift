@@ -54,6 +54,12 @@ public final class SQLiteConnection {
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// Rows the last INSERT, UPDATE or DELETE changed: read from the connection, without a statement.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// The rowid of the last INSERT: read from the connection, without a statement.
+    var lastInsertRowId: Int { Int(sqlite3_last_insert_rowid(handle)) }
+
     /// Runs one or more SQL statements that return no rows, without caching them.
     public func execute(_ sql: String) throws(SQLiteError) {
         var errmsg: UnsafeMutablePointer<CChar>?
