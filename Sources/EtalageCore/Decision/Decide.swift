@@ -202,9 +202,9 @@ struct DecisionPlan {
             }
         }
         var campaignName: String?
-        if let campaign = context.referral.campaign, let name = snapshot.campaigns[campaign] {
+        if let campaign = context.referral.campaign, let (name, key) = snapshot.content.campaignTable.lookup(campaign) {
             campaignName = name
-            segments.addCampaign(campaign)
+            segments.addCampaign(campaign, key: key ?? SegmentKey(prefix: "campaign:", campaign))
             reasons.append(.campaign(name))
         }
         if browsingAllowed {
@@ -260,7 +260,7 @@ struct DecisionPlan {
                 assignments.append(ExperimentAssignment(key: experiments[e].key, variant: variant.key, slot: slot))
             }
             // Every rule of every slot is matched against the segments: as keys, not strings.
-            segments.keys.withUnsafeBufferPointer { keys in
+            segments.entries.withUnsafeBufferPointer { keys in
                 for slot in Slot.allCases {
                     if decided & (1 << slot.index) != 0 {
                         traces?.append(SlotTrace(slot: slot, steps: [], templateId: picks[slot]?.template.id ?? "", ruleId: nil))
@@ -347,9 +347,9 @@ enum RuleOutcome {
 }
 
 /// The first rule (highest priority) that is active, matches, and whose template exists wins; without one, the
-/// slot's default template. With a trace, every rule considered is recorded with its outcome. `keys[i]` is the
+/// slot's default template. With a trace, every rule considered is recorded with its outcome. `keys[i]` holds the
 /// `SegmentKey` of `segments[i]`.
-func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<SegmentKey>, profile: MemberProfile?,
+func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<DecisionSegments.Entry>, profile: MemberProfile?,
             context: DecisionContext, browsingAllowed: Bool,
             attributes: inout RuleAttributes, language: String, languageIndex: Int?, snapshot: Snapshot, now: Double,
             trace: inout [SlotTrace]?) -> Pick? {

@@ -29,6 +29,8 @@ public struct ContentCatalog: Sendable {
     public let rules: [Slot: [Rule]]
     /// Known campaign ids → names: a referral campaign becomes a `campaign:<id>` segment only when known.
     public let campaigns: [String: String]
+    /// The same, for the decision: found by key, not by hashing the string.
+    let campaignTable: CampaignTable
     /// Languages that have content.
     public let languages: Set<String>
     /// The same, in a fixed order: the index into `ResolvedRule.templates` and `defaults`.
@@ -54,6 +56,7 @@ public struct ContentCatalog: Sendable {
         for slot in bySlot.keys { bySlot[slot]?.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id } }
         self.rules = bySlot
         self.campaigns = campaigns
+        campaignTable = CampaignTable(campaigns)
         let list = languages.sorted()
         self.languageList = list
         languageJSON = list.map(JSONWriter.quoted)
@@ -174,5 +177,65 @@ extension Snapshot {
                   content: ContentCatalog(templates: templates, rules: rules, campaigns: campaigns,
                                          defaultLanguage: settings.defaultLanguage),
                   settings: settings, segments: segments, rfmCuts: cuts, experiments: experiments)
+    }
+}
+
+/// The known campaigns as a decision looks them up: by the id's `SegmentKey` (a few words compared) instead of hashing
+/// the string, each with the key of its `campaign:<id>` segment made once per catalogue instead of once per decision.
+///
+/// A dictionary of strings matches by canonical equivalence, under which a non-ASCII id can equal an ASCII one (U+212A
+/// KELVIN SIGN is the letter K). So keys decide only when the id asked for and every known id are ASCII, where equal
+/// means equal bytes; otherwise the dictionary answers, exactly as before.
+struct CampaignTable: Sendable {
+    struct Entry: Sendable {
+        let key: SegmentKey
+        let id: String
+        let name: String
+        /// The key of `campaign:<id>`.
+        let segmentKey: SegmentKey
+    }
+
+    private let entries: [Entry]
+    /// Open addressing by key hash: an index into `entries`, or -1 for an empty slot. Never more than half full.
+    private let slots: [Int32]
+    private let allASCII: Bool
+    private let byId: [String: String]
+
+    init(_ campaigns: [String: String]) {
+        var entries: [Entry] = []
+        entries.reserveCapacity(campaigns.count)
+        for (id, name) in campaigns.sorted(by: { $0.key < $1.key }) {
+            entries.append(Entry(key: SegmentKey(id), id: id, name: name, segmentKey: SegmentKey(prefix: "campaign:", id)))
+        }
+        var capacity = 8
+        while capacity < entries.count * 2 { capacity *= 2 }
+        var slots = [Int32](repeating: -1, count: capacity)
+        for (i, entry) in entries.enumerated() {
+            var s = Int(truncatingIfNeeded: entry.key.hash) & (capacity - 1)
+            while slots[s] >= 0 { s = (s + 1) & (capacity - 1) }
+            slots[s] = Int32(i)
+        }
+        self.entries = entries
+        self.slots = slots
+        allASCII = entries.allSatisfy(\.key.ascii)
+        byId = campaigns
+    }
+
+    /// The name of campaign `id`, if known, with the key of its segment when the keys found it (nil: the caller
+    /// makes the key of `campaign:` + `id`).
+    @inline(__always)
+    func lookup(_ id: String) -> (name: String, segmentKey: SegmentKey?)? {
+        let key = SegmentKey(id)
+        guard key.ascii && allASCII else { return byId[id].map { ($0, nil) } }
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: key.hash) & mask
+        while true {
+            let i = Int(slots[s])
+            if i < 0 { return nil }
+            if entries[i].key == key && (key.isComplete || entries[i].id.hasSameUTF8(as: id)) {
+                return (entries[i].name, entries[i].segmentKey)
+            }
+            s = (s + 1) & mask
+        }
     }
 }

@@ -11,6 +11,12 @@ struct DecisionSegments: SegmentTexts {
         case request(Int)
     }
 
+    /// A segment's key with where it comes from, in one array: one allocation per decision rather than two.
+    struct Entry: KeyedSegment {
+        let key: SegmentKey
+        let source: Source
+    }
+
     /// The member's segments, or `prospect`.
     let base: [String]
     /// The referral campaign, when it is a known one: the segment `campaign:<id>`.
@@ -19,57 +25,54 @@ struct DecisionSegments: SegmentTexts {
     let categories: [String]
     /// The catalogue's request-segment ids.
     let requestIds: [String]
-    /// In order, with `keys[i]` the key of segment `i`.
-    private(set) var sources: [Source] = []
-    private(set) var keys: [SegmentKey] = []
+    /// In order: segment `i` is `entries[i]`.
+    private(set) var entries: [Entry] = []
     /// One bit per key, by its hash (all bits once a key is not ASCII): a rule's ASCII segment whose bit is clear is
     /// not among them, without comparing keys.
     private(set) var filter: UInt64 = 0
 
-    /// `base` with `baseKeys` (the key of each, or nil to compute them here).
+    /// `base` with `baseKeys` (the key of each, or nil to compute them here); `capacity` more segments may follow.
     init(base: [String], baseKeys: [SegmentKey]?, categories: [String], requestIds: [String], capacity: Int) {
         self.base = base
         self.categories = categories
         self.requestIds = requestIds
-        sources.reserveCapacity(base.count + capacity)
-        keys.reserveCapacity(base.count + capacity)
-        for i in base.indices { sources.append(.base(i)) }
+        entries.reserveCapacity(base.count + capacity)
         if let baseKeys, baseKeys.count == base.count {
-            keys.append(contentsOf: baseKeys)
-            for key in baseKeys { filter |= key.filterBit }
+            for i in baseKeys.indices { append(baseKeys[i], .base(i)) }
         } else {
-            for segment in base { append(SegmentKey(segment)) }
+            for i in base.indices { append(SegmentKey(base[i]), .base(i)) }
         }
     }
 
-    private mutating func append(_ key: SegmentKey) {
-        keys.append(key)
+    /// The keys, in order.
+    var keys: [SegmentKey] { entries.map(\.key) }
+
+    private mutating func append(_ key: SegmentKey, _ source: Source) {
+        entries.append(Entry(key: key, source: source))
         filter |= key.filterBit
     }
 
-    mutating func addCampaign(_ id: String) {
+    /// Adds `campaign:<id>`, whose key is `key`.
+    mutating func addCampaign(_ id: String, key: SegmentKey) {
         campaign = id
-        sources.append(.campaign)
-        append(SegmentKey(prefix: "campaign:", id))
+        append(key, .campaign)
     }
 
     /// Adds `interest:<categories[i]>` unless the decision already has that segment (compared as strings, as
     /// `[String].contains` does: bytes for ASCII, canonical equivalence otherwise).
     mutating func addInterest(_ i: Int) {
         let key = SegmentKey(prefix: "interest:", categories[i])
-        let known = keys.withUnsafeBufferPointer { contains(key, id: "interest:" + categories[i], keys: $0, filter: filter) }
+        let known = entries.withUnsafeBufferPointer { contains(key, id: "interest:" + categories[i], keys: $0, filter: filter) }
         if known { return }
-        sources.append(.interest(i))
-        append(key)
+        append(key, .interest(i))
     }
 
     mutating func addRequest(_ i: Int, key: SegmentKey) {
-        sources.append(.request(i))
-        append(key)
+        append(key, .request(i))
     }
 
     func text(at i: Int) -> String {
-        switch sources[i] {
+        switch entries[i].source {
         case .base(let k): base[k]
         case .campaign: "campaign:" + (campaign ?? "")
         case .interest(let k): "interest:" + categories[k]
@@ -78,7 +81,7 @@ struct DecisionSegments: SegmentTexts {
     }
 
     func bytes(at i: Int, equal other: String) -> Bool {
-        switch sources[i] {
+        switch entries[i].source {
         case .base(let k): base[k].hasSameUTF8(as: other)
         case .campaign: Self.bytes(of: "campaign:", campaign ?? "", equal: other)
         case .interest(let k): Self.bytes(of: "interest:", categories[k], equal: other)
@@ -88,16 +91,16 @@ struct DecisionSegments: SegmentTexts {
 
     func strings() -> [String] {
         var result: [String] = []
-        result.reserveCapacity(sources.count)
-        for i in sources.indices { result.append(text(at: i)) }
+        result.reserveCapacity(entries.count)
+        for i in entries.indices { result.append(text(at: i)) }
         return result
     }
 
     /// Appends the segments as JSON strings separated by commas (no brackets).
     func write<Out: ByteOutput & ~Copyable>(into out: inout Out) {
-        for i in sources.indices {
+        for i in entries.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            switch sources[i] {
+            switch entries[i].source {
             case .base(let k): JSONWriter.appendQuoted(base[k], into: &out)
             case .campaign:
                 // The prefixes are plain ASCII: escaping the whole id is escaping its value.

@@ -42,11 +42,15 @@ struct SegmentKey: Equatable, Sendable {
     /// Takes an id's bytes in one or more pieces.
     private struct Builder {
         var count = 0
-        var head0: UInt64 = 0, head1: UInt64 = 0
+        /// The first 16 bytes, in memory order (`head0`'s and `head1`'s bytes, least significant first).
+        var head: (UInt64, UInt64) = (0, 0)
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         var high: UInt8 = 0
 
-        var key: SegmentKey { SegmentKey(count: count, head0: head0, head1: head1, hash: hash, ascii: high < 0x80) }
+        var key: SegmentKey {
+            SegmentKey(count: count, head0: UInt64(littleEndian: head.0), head1: UInt64(littleEndian: head.1), hash: hash,
+                       ascii: high < 0x80)
+        }
 
         mutating func add(_ text: String) {
             let done: Void? = text.utf8.withContiguousStorageIfAvailable { add($0) }
@@ -56,17 +60,24 @@ struct SegmentKey: Equatable, Sendable {
             }
         }
 
+        /// The head is copied in one go; the hash and the high bit take a byte at a time, with nothing else in the
+        /// loop (keys are built per decision for the campaign and each browsed category).
         mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+            if count < 16, let source = bytes.baseAddress {
+                let offset = count, n = Swift.min(16 - count, bytes.count)
+                withUnsafeMutableBytes(of: &head) { head in
+                    guard let target = head.baseAddress else { return }
+                    (target + offset).copyMemory(from: source, byteCount: n)
+                }
+            }
+            var hash = self.hash, high = self.high
             for byte in bytes {
                 high |= byte
-                if count < 8 {
-                    head0 |= UInt64(byte) << (8 * UInt64(count))
-                } else if count < 16 {
-                    head1 |= UInt64(byte) << (8 * UInt64(count - 8))
-                }
                 hash = (hash ^ UInt64(byte)) &* 0x0100_0000_01B3
-                count += 1
             }
+            self.hash = hash
+            self.high = high
+            count += bytes.count
         }
     }
 
@@ -105,12 +116,12 @@ enum SegmentRequirement {
         }
     }
 
-    /// Whether `segments` (with `keys[i]` the key of `segments[i]`) satisfy the requirement of `rule` (the rule it
+    /// Whether `segments` (with `keys[i].key` the key of `segments[i]`) satisfy the requirement of `rule` (the rule it
     /// was made from): the same answer as `rule.matchesSegment(in: segments)`, which compares strings with `==` for
     /// an id and UTF-8 bytes for a family prefix.
     @inline(__always)
-    func isMet<Texts: SegmentTexts>(by keys: UnsafeBufferPointer<SegmentKey>, filter: UInt64, _ segments: Texts,
-                                    rule: Rule) -> Bool {
+    func isMet<Texts: SegmentTexts, Keys: KeyedSegment>(by keys: UnsafeBufferPointer<Keys>, filter: UInt64,
+                                                        _ segments: Texts, rule: Rule) -> Bool {
         switch self {
         case .none:
             return true
@@ -118,10 +129,19 @@ enum SegmentRequirement {
             return segments.contains(key, id: rule.segment ?? "", keys: keys, filter: filter)
         case .family(let prefix):
             guard prefix.isComplete else { return rule.matchesSegment(in: segments.strings()) }
-            for key in keys where key.extends(prefix) { return true }
+            for i in keys.indices where keys[i].key.extends(prefix) { return true }
             return false
         }
     }
+}
+
+/// Something that has a segment's key: the key itself, or a decision's segment entry.
+protocol KeyedSegment {
+    var key: SegmentKey { get }
+}
+
+extension SegmentKey: KeyedSegment {
+    var key: SegmentKey { self }
 }
 
 /// A decision's segment ids, however they are held: a list of strings, or their parts (`DecisionSegments`).
@@ -135,16 +155,16 @@ protocol SegmentTexts {
 }
 
 extension SegmentTexts {
-    /// Whether segment `id` (whose key is `key`) is among these, where `keys[i]` is the key of segment `i` and
+    /// Whether segment `id` (whose key is `key`) is among these, where `keys[i].key` is the key of segment `i` and
     /// `filter` their `DecisionSegments.filter`: compared as strings, as `[String].contains` does. Both ASCII, equal
     /// strings are equal bytes, so keys decide (and the bytes when a key holds only the id's start); otherwise the
     /// strings are compared. `id` is built only when needed.
-    func contains(_ key: SegmentKey, id: @autoclosure () -> String, keys: UnsafeBufferPointer<SegmentKey>,
-                  filter: UInt64) -> Bool {
+    func contains<Keys: KeyedSegment>(_ key: SegmentKey, id: @autoclosure () -> String, keys: UnsafeBufferPointer<Keys>,
+                                      filter: UInt64) -> Bool {
         // No key with this one's bit: no equal ASCII key, and no other key that could equal it.
         if key.ascii && filter & key.filterBit == 0 { return false }
         for i in keys.indices {
-            let other = keys[i]
+            let other = keys[i].key
             if key.ascii && other.ascii {
                 if other == key && (key.isComplete || bytes(at: i, equal: id())) { return true }
             } else if text(at: i) == id() {
