@@ -53,6 +53,7 @@ final class RuleTests: XCTestCase {
         XCTAssertEqual(greeting(s, now: noon).greeting["text"], "Winter!")
         XCTAssertEqual(greeting(s, now: noon + 3_600).greeting["text"], "Welkom!", "ends is exclusive")
         XCTAssertEqual(greeting(s, now: noon - 3_601).greeting["text"], "Welkom!")
+        XCTAssertEqual(greeting(s, now: noon - 3_600).greeting["text"], "Winter!", "starts is inclusive")
     }
 
     func testAScheduleThatEndsBeforeItStartsIsRefused() {

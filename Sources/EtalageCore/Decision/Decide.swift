@@ -362,9 +362,10 @@ func choose(_ slot: Slot, segments: DecisionSegments, keys: UnsafeBufferPointer<
         for i in entries.indices {
             entries[i].unmanagedRule._withUnsafeGuaranteedRef { rule in
                 let outcome: RuleOutcome
-                if !rule.isActive(at: now) {
+                if !entries[i].isActive(at: now) {
                     outcome = rule.status == .draft ? .draft : .outOfSchedule
-                } else if !entries[i].segment.isMet(by: keys, filter: segments.filter, segments, rule: rule) {
+                } else if segments.filter & entries[i].segmentBit != entries[i].segmentBit
+                            || !entries[i].segment.isMet(by: keys, filter: segments.filter, segments, rule: rule) {
                     outcome = .notInSegment
                 } else if let condition = rule.condition,
                           !condition.evaluate(attributes.get(segments, profile, context, browsingAllowed)) {

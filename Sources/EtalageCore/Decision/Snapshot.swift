@@ -16,12 +16,28 @@ public struct ContentCatalog: Sendable {
         let unmanagedRule: Unmanaged<Rule>
         let templates: [ContentTemplate?]
         let segment: SegmentRequirement
+        /// `rule.isActive(at: now)` is `activeFrom <= now && now < activeUntil` for any finite `now`: read here, next
+        /// to the segment, without following the rule's pointer (never active for a draft).
+        let activeFrom: Double
+        let activeUntil: Double
+        /// For a rule on one ASCII segment, that segment's bit in `DecisionSegments.filter` (else 0): a decision
+        /// without the bit does not have the segment, which most rules are turned down by without a call.
+        let segmentBit: UInt64
 
         init(rule: Rule, templates: [ContentTemplate?]) {
             unmanagedRule = Unmanaged.passUnretained(rule)
             self.templates = templates
             segment = SegmentRequirement(segment: rule.segment, familyPrefix: rule.familyPrefix)
+            if rule.status == .live {
+                (activeFrom, activeUntil) = (rule.starts ?? -.infinity, rule.ends ?? .infinity)
+            } else {
+                (activeFrom, activeUntil) = (.infinity, -.infinity)
+            }
+            if case .exact(let key) = segment, key.ascii { segmentBit = key.filterBit } else { segmentBit = 0 }
         }
+
+        @inline(__always)
+        func isActive(at now: Double) -> Bool { activeFrom <= now && now < activeUntil }
     }
 
     let templates: [TemplateKey: ContentTemplate]
