@@ -93,4 +93,19 @@ final class DecisionSegmentsTests: XCTestCase {
             XCTAssertEqual(key.count, whole.utf8.count)
         }
     }
+
+    /// The member's own segments are searched by key exactly as `[String].contains` searches them: not among the
+    /// campaign, interest or request segments added after them.
+    func testBaseContainsIsTheMembersListContains() {
+        let base = ["active", "birthday", "milestone:5th-order", "interest:\u{212A}"]
+        var segments = DecisionSegments(base: base, baseKeys: nil, categories: ["x"], requestIds: ["vip"], capacity: 3)
+        segments.addInterest(0)
+        segments.addRequest(0, key: SegmentKey("vip"))
+        for id in base + ["birthdaY", "milestone:5th-ordeR", "interest:K", "interest:x", "vip", "", "activ"] {
+            XCTAssertEqual(segments.baseContains(SegmentKey(id), id: id), base.contains(id), id)
+        }
+        for name in Lifecycle.allCases.map(\.rawValue) + ["Active", "tier:gold", "lost!", "at-risK"] {
+            XCTAssertEqual(Lifecycle.stage(named: name), Lifecycle(rawValue: name), name)
+        }
+    }
 }

@@ -191,7 +191,7 @@ struct DecisionPlan {
         if let profile {
             segments = DecisionSegments(base: profile.segments, baseKeys: profileKeys, categories: context.categories,
                                         requestIds: snapshot.segments.requestIds, capacity: room)
-            Explain.member(profile, into: &reasons)
+            Explain.member(profile, segments: segments, into: &reasons)
         } else {
             segments = DecisionSegments(base: DecisionPlan.prospect, baseKeys: DecisionPlan.prospectKeys,
                                         categories: context.categories, requestIds: snapshot.segments.requestIds, capacity: room)
@@ -463,8 +463,11 @@ enum Explain {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The reasons a member's profile gives, in order.
-    static func member(_ p: MemberProfile, into reasons: inout [Reason]) {
+    static let birthday = SegmentKey("birthday")
+    static let fifthOrder = SegmentKey("milestone:5th-order")
+
+    /// The reasons a member's profile gives, in order; `segments` holds the member's segments (its base) with keys.
+    static func member(_ p: MemberProfile, segments: DecisionSegments, into reasons: inout [Reason]) {
         reasons.append(.tierMember(p.record.tier))
         let lifecycle = p.lifecycle
         switch lifecycle {
@@ -478,8 +481,8 @@ enum Explain {
             if let days = p.daysSinceLastOrder { reasons.append(.lastOrder(days)) }
         }
         if let category = p.lastCategory, lifecycle == .active { reasons.append(.bought(category)) }
-        if p.segments.contains("birthday") { reasons.append(.fixed("birthday this week")) }
-        if p.segments.contains("milestone:5th-order") { reasons.append(.fixed("next order is the 5th")) }
+        if segments.baseContains(birthday, id: "birthday") { reasons.append(.fixed("birthday this week")) }
+        if segments.baseContains(fifthOrder, id: "milestone:5th-order") { reasons.append(.fixed("next order is the 5th")) }
         if let rfm = p.rfm { reasons.append(.rfm(rfm)) }
     }
 }

@@ -14,15 +14,18 @@ public enum Lifecycle: String, Sendable, CaseIterable {
     case active
 
     /// `init(rawValue:)` for the request path: the synthesized one switches on the string through
-    /// `_findStringSwitchCase`, which builds a string per case; these ids are small strings, compared as two words.
+    /// `_findStringSwitchCase`, which builds a string per case. Two strings of different lengths in UTF-8 are never
+    /// equal here (none of these ids has one of the three ASCII characters that are another character's canonical
+    /// decomposition: K, ';' and '`'), so only an id of a stage's length is compared, and with that stage only.
     static func stage(named id: String) -> Lifecycle? {
-        if id == "prospect" { return .prospect }
-        if id == "lost" { return .lost }
-        if id == "at-risk" { return .atRisk }
-        if id == "dormant" { return .dormant }
-        if id == "new-member" { return .newMember }
-        if id == "active" { return .active }
-        return nil
+        switch id.utf8.count {
+        case 8: id == "prospect" ? .prospect : nil
+        case 4: id == "lost" ? .lost : nil
+        case 7: id == "at-risk" ? .atRisk : id == "dormant" ? .dormant : nil
+        case 10: id == "new-member" ? .newMember : nil
+        case 6: id == "active" ? .active : nil
+        default: nil
+        }
     }
 }
 

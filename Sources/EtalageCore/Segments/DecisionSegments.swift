@@ -44,6 +44,13 @@ struct DecisionSegments: SegmentTexts {
         }
     }
 
+    /// Whether the base (the member's own segments) has `id`, whose key is `key`: `base.contains(id)` by keys.
+    func baseContains(_ key: SegmentKey, id: @autoclosure () -> String) -> Bool {
+        entries.withUnsafeBufferPointer { all in
+            contains(key, id: id(), keys: UnsafeBufferPointer(rebasing: all[0..<Swift.min(base.count, all.count)]), filter: filter)
+        }
+    }
+
     /// The keys, in order.
     var keys: [SegmentKey] { entries.map(\.key) }
 
