@@ -106,6 +106,13 @@ struct Pick {
         self.rule = rule
     }
 
+    /// Calls `body` with the template, borrowed without a retain: the snapshot, which the caller holds, owns it.
+    /// Reading `template` into a local retains and releases it, and both event-loop threads share every template.
+    @inline(__always)
+    func withTemplate<R>(_ body: (ContentTemplate) -> R) -> R {
+        Unmanaged.passUnretained(template)._withUnsafeGuaranteedRef(body)
+    }
+
     /// The id of the rule that chose the template (nil: an experiment or the slot's default).
     var ruleId: String? { rule?.id }
 }

@@ -38,8 +38,8 @@ public enum DecisionJSON {
         out.append(static: #"{"decisionId":"#)
         JSONWriter.appendQuoted(decisionId, into: &out)
         out.append(static: #","variant":"#)
-        if let variant = plan.picks.variant?.template {
-            out.append(contentsOf: variant.json.id)
+        if let variant = plan.picks.variant {
+            variant.withTemplate { out.append(contentsOf: $0.json.id) }
         } else {
             out.append(static: #""default""#)
         }
@@ -99,10 +99,14 @@ public enum DecisionJSON {
         }
 
         mutating func write(_ pick: Pick?, slot: Slot, values: VariableValues, into out: inout ByteSink) {
-            guard let template = pick?.template else {
+            guard let pick else {
                 out.append(static: slot == .banner ? #"{"id":"default"}"# : "{}")
                 return
             }
+            pick.withTemplate { write($0, slot: slot, values: values, into: &out) }
+        }
+
+        private mutating func write(_ template: ContentTemplate, slot: Slot, values: VariableValues, into out: inout ByteSink) {
             if let whole = template.json.slot {
                 out.append(contentsOf: whole)
                 return
