@@ -86,7 +86,8 @@ public enum DecisionJSON {
         let mask: UInt16?
         let holdout: Bool
         let languageIndex: Int?
-        let snapshot: Snapshot
+        /// Not counted, as `VariableValues.snapshot`: the writer lives only inside `write`, whose caller holds it.
+        unowned(unsafe) let snapshot: Snapshot
         /// The variables as a `JSON` object, built only for a field that needs `MustacheTemplate`.
         var json: JSON?
         var scratch: [UInt8] = []

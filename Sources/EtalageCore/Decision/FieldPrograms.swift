@@ -7,7 +7,9 @@ struct VariableValues {
     let interest: String?
     /// The cart's items, when browsing may be used; 0 otherwise.
     let cartItems: Int
-    let snapshot: Snapshot
+    /// Not counted: a plan lives only while its caller holds the snapshot, and both event-loop threads would otherwise
+    /// write the one snapshot's reference count for every decision.
+    unowned(unsafe) let snapshot: Snapshot
 
     /// The root context `MustacheTemplate` renders a decision's fields with (`mask`: `DecisionPlan.renderMask`): an
     /// empty object in the holdout, null when no chosen template reads a variable, else the variables in `mask`.
