@@ -69,8 +69,9 @@ public struct JSONParser: Sendable {
 
     static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSON, JSONParseError> {
         var reader = JSONByteReader(bytes: buffer, maxDepth: maxDepth)
+        var pending = JSONPendingMembers()
         do throws(JSONParseError) {
-            return .success(try reader.parseDocument())
+            return .success(try reader.parseDocument(&pending))
         } catch {
             return .failure(error)
         }
@@ -116,6 +117,21 @@ private let exactPowersOfTen: [Double] = [
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ]
 
+/// Members and elements of the containers the tree parser has open, innermost last: each container is built once
+/// at its exact size, instead of growing (and, for objects, rehashing every key) while it is read. Passed along
+/// rather than kept in the reader, which readers that build no tree (such as `DecisionContext.decode`) then do not
+/// carry, copy and release.
+struct JSONPendingMembers {
+    var keys: [String] = []
+    var values: [JSON] = []
+
+    init() {
+        // Enough for a typical request body without regrowing; one allocation each.
+        keys.reserveCapacity(16)
+        values.reserveCapacity(16)
+    }
+}
+
 struct JSONByteReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
@@ -123,21 +139,8 @@ struct JSONByteReader {
     var depth = 0
     /// Reused for strings that contain escapes.
     var scratch: [UInt8] = []
-    /// Members and elements of the open containers, innermost last: each container is built once at its exact
-    /// size, instead of growing (and, for objects, rehashing every key) while it is read.
-    var pendingKeys: [String] = []
-    var pendingValues: [JSON] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
-        self.bytes = bytes
-        self.maxDepth = maxDepth
-        // Enough for a typical request body without regrowing; one allocation each.
-        pendingKeys.reserveCapacity(16)
-        pendingValues.reserveCapacity(16)
-    }
-
-    /// A reader for `skipValue` and `scanObject` only, which never use the pending members.
-    init(scanning bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -147,17 +150,34 @@ struct JSONByteReader {
         JSONParseError(offset: offset, message: message)
     }
 
-    mutating func parseDocument() throws(JSONParseError) -> JSON {
+    mutating func parseDocument(_ pending: inout JSONPendingMembers) throws(JSONParseError) -> JSON {
         skipWhitespace()
-        let value = try parseValue()
+        let value = try parseValue(&pending)
         skipWhitespace()
         guard index == bytes.count else { throw fail("unexpected data after the JSON value", at: index) }
         return value
     }
 
     /// RFC 8259 §2: whitespace is space, tab, line feed and carriage return only.
+    ///
+    /// Most bodies are compact, with no whitespace at all: one test of the next byte, the loop out of line.
     @inline(__always)
     mutating func skipWhitespace() {
+        guard index < bytes.count, bytes[index] <= 0x20 else { return }
+        skipWhitespaceFromHere()
+    }
+
+    /// Skips whitespace; the byte then at `index`, nil at the end of the input. For punctuation, which is compared
+    /// right away: one load and test of the next byte when there is no whitespace.
+    @inline(__always)
+    mutating func nextByte() -> UInt8? {
+        if index < bytes.count, bytes[index] > 0x20 { return bytes[index] }
+        skipWhitespaceFromHere()
+        return index < bytes.count ? bytes[index] : nil
+    }
+
+    @inline(never)
+    mutating func skipWhitespaceFromHere() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -166,12 +186,12 @@ struct JSONByteReader {
         }
     }
 
-    mutating func parseValue() throws(JSONParseError) -> JSON {
+    mutating func parseValue(_ pending: inout JSONPendingMembers) throws(JSONParseError) -> JSON {
         guard index < bytes.count else { throw fail("unexpected end of input, expected a value", at: index) }
         switch bytes[index] {
         case ASCII.quote: return .string(try parseString())
-        case ASCII.openBrace: return try parseObject()
-        case ASCII.openBracket: return try parseArray()
+        case ASCII.openBrace: return try parseObject(&pending)
+        case ASCII.openBracket: return try parseArray(&pending)
         case 0x74: try expectLiteral("true"); return .bool(true)
         case 0x66: try expectLiteral("false"); return .bool(false)
         case 0x6E: try expectLiteral("null"); return .null
@@ -181,8 +201,17 @@ struct JSONByteReader {
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
-        let start = index
+        // The usual case in one compare: `true` and `null` are one word of 4 bytes, `false` is "fals" and "alse".
         let count = literal.utf8CodeUnitCount
+        if count >= 4, index >= 0, index + count <= bytes.count, let base = bytes.baseAddress {
+            let (here, text) = (UnsafeRawPointer(base + index), UnsafeRawPointer(literal.utf8Start))
+            if here.loadUnaligned(as: UInt32.self) == text.loadUnaligned(as: UInt32.self),
+               here.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == text.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) {
+                index += count
+                return
+            }
+        }
+        let start = index
         let text = literal.utf8Start
         for offset in 0..<count {
             guard index < bytes.count, bytes[index] == text[offset] else {
@@ -192,35 +221,44 @@ struct JSONByteReader {
         }
     }
 
+    /// Inlined into every container read; the error, which builds a message, is not.
+    @inline(__always)
     mutating func enterContainer() throws(JSONParseError) {
         depth += 1
-        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels", at: index) }
+        guard depth <= maxDepth else { throw tooDeep() }
     }
 
-    mutating func parseArray() throws(JSONParseError) -> JSON {
-        let base = pendingValues.count
-        defer { pendingValues.removeLast(pendingValues.count - base) }
+    @inline(never)
+    func tooDeep() -> JSONParseError {
+        fail("nesting deeper than \(maxDepth) levels", at: index)
+    }
+
+    mutating func parseArray(_ pending: inout JSONPendingMembers) throws(JSONParseError) -> JSON {
+        let base = pending.values.count
+        defer { pending.values.removeLast(pending.values.count - base) }
         try scanArray { (reader: inout JSONByteReader) throws(JSONParseError) in
-            reader.pendingValues.append(try reader.parseValue())
+            let value = try reader.parseValue(&pending)
+            pending.values.append(value)
         }
-        return pendingValues.count == base ? .array([]) : .array(Array(pendingValues[base..<pendingValues.count]))
+        return pending.values.count == base ? .array([]) : .array(Array(pending.values[base..<pending.values.count]))
     }
 
-    mutating func parseObject() throws(JSONParseError) -> JSON {
-        let base = pendingKeys.count
-        let valueBase = pendingValues.count
+    mutating func parseObject(_ pending: inout JSONPendingMembers) throws(JSONParseError) -> JSON {
+        let base = pending.keys.count
+        let valueBase = pending.values.count
         defer {
-            pendingKeys.removeLast(pendingKeys.count - base)
-            pendingValues.removeLast(pendingValues.count - valueBase)
+            pending.keys.removeLast(pending.keys.count - base)
+            pending.values.removeLast(pending.values.count - valueBase)
         }
-        try scanObject(keyedBy: { String(decoding: $0, as: UTF8.self) }) {
+        try scanObject(keyedBy: JSONByteReader.string(validatedUTF8:)) {
             (reader: inout JSONByteReader, key: String?) throws(JSONParseError) in
-            let value = try reader.parseValue()
-            reader.pendingKeys.append(key ?? "")
-            reader.pendingValues.append(value)
+            let value = try reader.parseValue(&pending)
+            pending.keys.append(key ?? "")
+            pending.values.append(value)
         }
-        var members = [String: JSON](minimumCapacity: pendingKeys.count - base)
-        for i in 0..<(pendingKeys.count - base) { members[pendingKeys[base + i]] = pendingValues[valueBase + i] }
+        let count = pending.keys.count - base
+        var members = [String: JSON](minimumCapacity: count)
+        for i in 0..<count { members[pending.keys[base + i]] = pending.values[valueBase + i] }
         return .object(members)
     }
 
@@ -229,8 +267,42 @@ struct JSONByteReader {
     /// Parses a string starting at the opening quote. Slices without escapes are decoded in one go.
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
-        if try scanString() { return String(decoding: scratch, as: UTF8.self) }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]), as: UTF8.self)
+        if try scanString() { return scratch.withUnsafeBufferPointer(JSONByteReader.string(validatedUTF8:)) }
+        return validatedString(from: start, to: index - 1)
+    }
+
+    /// The string of `bytes[start..<end]`, which `scanString` has checked (valid UTF-8, no escapes).
+    @inline(__always)
+    func validatedString(from start: Int, to end: Int) -> String {
+        JSONByteReader.string(validatedUTF8: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+    }
+
+    /// A string of UTF-8 that the reader has checked. The standard library checks it again either way (there is no
+    /// public unchecked initializer), but for up to 15 bytes, which fit in a small string without allocating, its
+    /// in-place initializer costs about 90 instructions where `String(decoding:as:)` costs 190 (callgrind, 10 ASCII
+    /// bytes); beyond that both allocate and `String(decoding:as:)` is the cheaper one.
+    @inline(__always)
+    static func string(validatedUTF8 utf8: UnsafeBufferPointer<UInt8>) -> String {
+        let count = utf8.count
+        guard count <= 15, let source = utf8.baseAddress.map(UnsafeRawPointer.init) else {
+            return String(decoding: utf8, as: UTF8.self)
+        }
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            guard buffer.count >= count, let target = buffer.baseAddress.map(UnsafeMutableRawPointer.init) else {
+                return buffer.initialize(fromContentsOf: utf8)
+            }
+            // Two overlapping words cover 4 to 16 bytes, cheaper than a call to memcpy.
+            if count >= 8 {
+                target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self), toByteOffset: count - 8, as: UInt64.self)
+            } else if count >= 4 {
+                target.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self), toByteOffset: count - 4, as: UInt32.self)
+            } else {
+                for i in 0..<count { buffer[i] = utf8[i] }
+            }
+            return count
+        }
     }
 
     /// Checks the string at `index` (its opening quote) and moves past its closing quote. Returns true when it had
@@ -287,7 +359,7 @@ struct JSONByteReader {
             let flagged = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
             let hits = flagged & (ones &* 0x80)
             if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
-            i += 8
+            i &+= 8
         }
         return i
     }
@@ -441,18 +513,24 @@ struct JSONByteReader {
             i += 1
             if i < bytes.count, isDigit(bytes[i]) { throw fail("leading zero in number", at: start) }
         } else {
-            while i < bytes.count, isDigit(bytes[i]) {
-                accumulate(bytes[i], into: &mantissa, digits: &significantDigits)
-                i += 1
+            // The first digit is not a zero, so every digit of the integer part is significant.
+            while i < bytes.count {
+                let digit = bytes[i] &- ASCII.zero
+                guard digit < 10 else { break }
+                accumulate(digit, into: &mantissa, digits: &significantDigits)
+                i &+= 1
             }
         }
         if i < bytes.count, bytes[i] == ASCII.dot {
             i += 1
             guard i < bytes.count, isDigit(bytes[i]) else { throw fail("expected a digit after '.'", at: i) }
-            while i < bytes.count, isDigit(bytes[i]) {
-                accumulate(bytes[i], into: &mantissa, digits: &significantDigits)
-                exponent -= 1
-                i += 1
+            while i < bytes.count {
+                let digit = bytes[i] &- ASCII.zero
+                guard digit < 10 else { break }
+                // Zeros before the first significant digit (as in 0.005) only scale the value.
+                if significantDigits != 0 || digit != 0 { accumulate(digit, into: &mantissa, digits: &significantDigits) }
+                exponent &-= 1
+                i &+= 1
             }
         }
         if i < bytes.count, bytes[i] == ASCII.lowerE || bytes[i] == ASCII.upperE {
@@ -487,12 +565,11 @@ struct JSONByteReader {
     @inline(__always)
     func isDigit(_ byte: UInt8) -> Bool { byte &- ASCII.zero < 10 }
 
-    /// Adds a digit to the mantissa, counting significant digits (leading zeros don't count).
+    /// Adds a significant digit (0...9) to the mantissa, which holds the first 19 of them, and counts it.
     @inline(__always)
-    func accumulate(_ byte: UInt8, into mantissa: inout UInt64, digits: inout Int) {
-        if mantissa == 0, byte == ASCII.zero, digits == 0 { return }
-        digits += 1
-        if digits <= 19 { mantissa = mantissa &* 10 &+ UInt64(byte - ASCII.zero) }
+    func accumulate(_ digit: UInt8, into mantissa: inout UInt64, digits: inout Int) {
+        if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(digit) }
+        digits &+= 1
     }
 }
 
@@ -531,23 +608,22 @@ extension JSONByteReader {
         try enterContainer()
         defer { depth -= 1 }
         index += 1  // '['
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == ASCII.closeBracket {
+        if nextByte() == ASCII.closeBracket {
             index += 1
             return
         }
         while true {
             try element(&self)
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("expected ',' or ']'", at: index) }
-            let byte = bytes[index]
-            index += 1
-            if byte == ASCII.comma {
+            switch nextByte() {
+            case ASCII.comma:
+                index += 1
                 skipWhitespace()
-                continue
+            case ASCII.closeBracket:
+                index += 1
+                return
+            default:
+                throw fail("expected ',' or ']'", at: index)
             }
-            if byte == ASCII.closeBracket { return }
-            throw fail("expected ',' or ']'", at: index - 1)
         }
     }
 
@@ -555,47 +631,55 @@ extension JSONByteReader {
     ///
     /// For each member, in document order, `match` names the key from its decoded bytes (nil: not one the caller
     /// wants) and `member` is called with `index` at the value, which it must read or skip.
+    ///
+    /// `recognize` may name a key before it is scanned: given the offset after its opening quote, it returns a
+    /// wanted key and the offset after its closing quote when the bytes in between are exactly that key's name
+    /// (plain ASCII, so there is nothing to check or decode). Cheaper than scanning the key and matching it for
+    /// readers that know the names to expect; any key it does not name is scanned and matched as usual.
     @inline(__always)
     mutating func scanObject<Key>(
         keyedBy match: (UnsafeBufferPointer<UInt8>) -> Key?,
+        recognizing recognize: (borrowing JSONByteReader, Int) -> (key: Key, end: Int)? = { _, _ in nil },
         member: (inout JSONByteReader, Key?) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
         try enterContainer()
         defer { depth -= 1 }
         index += 1  // '{'
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == ASCII.closeBrace {
+        var next = nextByte()
+        if next == ASCII.closeBrace {
             index += 1
             return
         }
         var first = true
         while true {
-            guard index < bytes.count, bytes[index] == ASCII.quote else {
+            guard next == ASCII.quote else {
                 throw fail(first ? "expected a string key or '}'" : "expected a string key", at: index)
             }
             let keyStart = index + 1
             let key: Key?
-            if try scanString() {
+            if let (known, end) = recognize(self, keyStart) {
+                key = known
+                index = end
+            } else if try scanString() {
                 key = scratch.withUnsafeBufferPointer(match)
             } else {
                 key = match(UnsafeBufferPointer(rebasing: bytes[keyStart..<(index - 1)]))
             }
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == ASCII.colon else { throw fail("expected ':'", at: index) }
+            guard nextByte() == ASCII.colon else { throw fail("expected ':'", at: index) }
             index += 1
             skipWhitespace()
             try member(&self, key)
             first = false
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("expected ',' or '}'", at: index) }
-            let byte = bytes[index]
-            index += 1
-            if byte == ASCII.comma {
-                skipWhitespace()
-                continue
+            switch nextByte() {
+            case ASCII.comma:
+                index += 1
+                next = nextByte()
+            case ASCII.closeBrace:
+                index += 1
+                return
+            default:
+                throw fail("expected ',' or '}'", at: index)
             }
-            if byte == ASCII.closeBrace { return }
-            throw fail("expected ',' or '}'", at: index - 1)
         }
     }
 

@@ -154,6 +154,48 @@ private let corpus: [String] = [
     "{\"visitorId\":\"v\"}\n",
     "\u{FEFF}{\"visitorId\":\"v\"}",
     "{\"visitorId\":\"v\u{1}\"}",
+    // Escapes in every field the context reads (`decode` takes plain strings straight from the body, escaped ones
+    // are decoded again), and in list items.
+    #"{"visitorId":"v\u0031","memberId":"M\u0030","memberToken":"t\n","referral":{"source":"s\/","medium":"m\"","campaign":"c\\"},"browsing":{"categories":["a\u00e9","\ud83d\ude00"],"products":["p\t","plain"]},"locale":"nl\u002DNL","device":"mob\u0069le"}"#,
+    #"{"visitorId":"v","memberId":"\u0000","locale":"\u0000","device":"\"\"","referral":{"campaign":"\b\f\r"}}"#,
+    // Length limits count decoded bytes: escapes that decode to fewer bytes, or to more.
+    #"{"visitorId":"\#(String(repeating: #"\u0078"#, count: 128))"}"#,
+    #"{"visitorId":"\#(String(repeating: #"\u0078"#, count: 129))"}"#,
+    #"{"visitorId":"\#(String(repeating: #"\u00e9"#, count: 64))"}"#,
+    #"{"visitorId":"\#(String(repeating: #"\u00e9"#, count: 65))"}"#,
+    #"{"visitorId":"v","locale":"\#(String(repeating: #"\n"#, count: 35))","device":"\#(String(repeating: #"\t"#, count: 32))"}"#,
+    #"{"visitorId":"v","locale":"\#(String(repeating: #"\n"#, count: 36))"}"#,
+    #"{"visitorId":"v","device":"\#(String(repeating: #"\u20AC"#, count: 11))"}"#,
+    #"{"visitorId":"v","browsing":{"products":["\#(String(repeating: #"\u0070"#, count: 256))","\#(String(repeating: #"\u0070"#, count: 257))"]}}"#,
+    // Around the 15 bytes of a small string, in ASCII and not.
+    #"{"visitorId":"\#(String(repeating: "x", count: 15))","memberId":"\#(String(repeating: "y", count: 16))","locale":"\#(String(repeating: "é", count: 7))a","device":"\#(String(repeating: "é", count: 8))"}"#,
+    #"{"visitorId":"😀😀😀x","referral":{"source":"","medium":"a","campaign":"abc"},"browsing":{"categories":["","ab","abcd","abcdefg","abcdefgh"]}}"#,
+    // Duplicates whose values differ in type: a string, then something else, and the other way round.
+    #"{"visitorId":"v","locale":"nl","locale":5}"#,
+    #"{"visitorId":"v","locale":"nl","locale":null}"#,
+    #"{"visitorId":"v","locale":5,"locale":"nl"}"#,
+    #"{"visitorId":"v","device":"d","device":{}}"#,
+    #"{"visitorId":"v","memberId":"M1","memberId":["M2"]}"#,
+    #"{"visitorId":"v\u0041","visitorId":"w"}"#,
+    #"{"visitorId":"v","visitorId":"w\u0041"}"#,
+    #"{"visitorId":"v","referral":{"source":"a","source":true}}"#,
+    #"{"visitorId":"v","browsing":{"categories":["a","b"],"categories":"x"}}"#,
+    #"{"visitorId":"v","browsing":{"categories":["a"],"categories":null}}"#,
+    #"{"visitorId":"v","browsing":{"categories":["a",1],"categories":["b"]}}"#,
+    #"{"visitorId":"v","browsing":{"categories":["a"]},"browsing":{"products":["p"]}}"#,
+    #"{"visitorId":"v","cart":{"items":2,"items":"x"}}"#,
+    #"{"visitorId":"v","cart":{"value":1.5,"value":null}}"#,
+    #"{"visitorId":"v","cart":{"value":"1.5","value":2}}"#,
+    // Keys that are almost the ones the context reads, and a key cut off by the end of the body.
+    #"{"visitorIdx":"a","visitorI":"b","visitorId":"v","memberIdentity":"x","memberI":"y","memberTokens":"z"}"#,
+    #"{"visitorId":"v","cartx":{"items":1},"car":1,"consentX":{},"consen":1,"trac":1,"traces":true,"Locale":"x"}"#,
+    #"{"visitorId":"v","referral":{"sourc":"a","sources":"b","mediu":"c","campaig":"d","campaigns":"e"}}"#,
+    #"{"visitorId":"v","browsing":{"categorie":["a"],"categoriesX":["b"],"product":["c"]},"cart":{"item":1,"valu":2}}"#,
+    #"{"visitorId":"v","consent":{"personalizatio":true,"personalizationX":false}}"#,
+    #"{"visitorId":"v","memberToken"#,
+    #"{"visitorId":"v","memberToken""#,
+    #"{"visitorId"#,
+    #"{"v"#,
 ]
 
 /// SplitMix64: a small, fixed-seed generator so every run mutates the same way.

@@ -81,6 +81,26 @@ private func parseError(_ text: String) -> JSONParseError? {
         ("\"abc", "unterminated string at byte 0"),
         ("[] x", "unexpected data after the JSON value at byte 3"),
         ("1e400", "number out of range at byte 0"),
+        // Punctuation after whitespace, and the end of the input where punctuation should be.
+        ("{ \"a\" : 1 , }", "expected a string key at byte 12"),
+        ("{\"a\"\n:\n1\n,\n\"b\"\n}", "expected ':' at byte 15"),
+        ("{\"a\":1", "expected ',' or '}' at byte 6"),
+        ("[1\n,\n2\n", "expected ',' or ']' at byte 7"),
+        ("{ ", "expected a string key or '}' at byte 2"),
+        ("[ 1 , ]", "expected a value at byte 6"),
+        ("[", "unexpected end of input, expected a value at byte 1"),
+        // Literals cut short, misspelt, or followed by more.
+        ("[tru]", "invalid literal, expected 'true' at byte 1"),
+        ("[true", "expected ',' or ']' at byte 5"),
+        ("nul", "invalid literal, expected 'null' at byte 0"),
+        ("falsE", "invalid literal, expected 'false' at byte 0"),
+        ("{\"a\":fals}", "invalid literal, expected 'false' at byte 5"),
+        ("truex", "unexpected data after the JSON value at byte 4"),
+        // Numbers.
+        ("[-]", "expected a digit in number at byte 2"),
+        ("[0.]", "expected a digit after '.' at byte 3"),
+        ("[-01]", "leading zero in number at byte 1"),
+        ("[2.5E-x]", "expected a digit in exponent at byte 6"),
     ])
     func rejectsWithOffsetAndMessage(text: String, expected: String) {
         #expect(parseError(text)?.description == expected)
@@ -105,6 +125,48 @@ private func parseError(_ text: String) -> JSONParseError? {
         let hostile = [UInt8](repeating: 0x5B, count: 100_000)
         #expect(throws: JSONParseError.self) { try JSONParser(maxDepth: .max).parse(hostile) }
         #expect(JSONParser(maxDepth: .max).maxDepth == JSONParser.maxDepthLimit)
+    }
+
+    /// Seeded numbers of every shape the grammar allows, each parsed to exactly what the standard library's
+    /// correctly rounded conversion gives (or rejected when that overflows).
+    @Test func numbersMatchTheStandardLibrary() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(next(10))) }) }
+        var mismatches: [String] = []
+        for _ in 0..<20_000 {
+            var text = next(4) == 0 ? "-" : ""
+            let integer = digits(1 + next(24))
+            text += integer.hasPrefix("0") ? "0" : integer
+            if next(2) == 0 { text += "." + digits(1 + next(24)) }
+            if next(3) == 0 { text += ["e", "E"][next(2)] + ["", "+", "-"][next(3)] + String(next(next(2) == 0 ? 30 : 400)) }
+            guard let expected = Double(text) else { continue }
+            do {
+                let value = try #require(try parse(text).numberValue)
+                if value.bitPattern != expected.bitPattern { mismatches.append("\(text): \(value), expected \(expected)") }
+            } catch {
+                if expected.isFinite { mismatches.append("\(text): \(error)") }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
+    }
+
+    /// Strings of every length around the words the scanner reads at a time and the 15 bytes of a small string, in
+    /// ASCII and not, plain and escaped.
+    @Test func parsesStringsOfEveryLength() throws {
+        // Each character as it is, and as written in JSON.
+        let characters = [("a", "a"), ("é", "é"), ("😀", "😀"), ("€", #"\u20AC"#), ("😀", #"\ud83d\ude00"#), ("\"", #"\""#)]
+        for length in 0...40 {
+            for (character, json) in characters {
+                let repeated = String(repeating: character, count: length)
+                #expect(try parse("\"" + String(repeating: json, count: length) + "\"") == .string(repeated))
+                let padded = String(repeating: "x", count: length)
+                #expect(try parse(#"{"k":[""# + padded + json + #""]}"#) == .object(["k": .array([.string(padded + character)])]))
+            }
+        }
     }
 
     @Test func rejectsByteOrderMark() {

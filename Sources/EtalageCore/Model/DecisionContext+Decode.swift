@@ -22,7 +22,7 @@ extension DecisionContext {
     /// context, or the same `JSONParseError` (offset and message) or `ContextError` (code and message). The whole
     /// body is still checked as JSON; unknown members are skipped, and a duplicate key's last value wins.
     public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = bodyMaxDepth) throws(DecisionContextDecodeError) -> DecisionContext {
-        var decoder = ContextDecoder(reader: JSONByteReader(scanning: bytes, maxDepth: JSONParser(maxDepth: maxDepth).maxDepth))
+        var decoder = ContextDecoder(reader: JSONByteReader(bytes: bytes, maxDepth: JSONParser(maxDepth: maxDepth).maxDepth))
         return try decoder.decode()
     }
 
@@ -48,6 +48,11 @@ extension DecisionContext {
 
 // MARK: - The decoder
 
+/// The objects whose members the decoder reads: the body and the four objects in it.
+private enum ContextObject {
+    case body, referral, browsing, cart, consent
+}
+
 /// The members `DecisionContext` reads, at the top level and inside its four objects.
 ///
 /// Keys are compared as decoded bytes. `String` (and so the tree parser's dictionary) compares by canonical
@@ -59,6 +64,67 @@ private enum ContextField {
     case categories, products
     case items, value
     case personalization
+
+    /// The member `key` names in `object`, if it is one the context reads. One function for every object (rather
+    /// than a matcher passed along per object) lets the scan call it directly instead of through a closure.
+    @inline(__always)
+    static func named(_ key: UnsafeBufferPointer<UInt8>, in object: ContextObject) -> ContextField? {
+        switch object {
+        case .body: topLevel(key)
+        case .referral: inReferral(key)
+        case .browsing: inBrowsing(key)
+        case .cart: inCart(key)
+        case .consent: key.equals("personalization") ? .personalization : nil
+        }
+    }
+
+    /// The field whose key, and then its closing quote, are the bytes at `start`, and the offset after that quote;
+    /// nil for any other key, which `named(_:in:)` then gets to match once scanned (one with escapes, say). Frontends
+    /// send these names as they are: a look at the first byte and a compare of the whole name is much cheaper than
+    /// scanning the key as a string first.
+    @inline(__always)
+    static func recognized(at start: Int, in object: ContextObject, _ reader: borrowing JSONByteReader) -> (key: ContextField, end: Int)? {
+        guard start >= 0, start < reader.bytes.count else { return nil }
+        func key(_ field: ContextField, _ name: StaticString) -> (key: ContextField, end: Int)? {
+            reader.end(ofKey: name, at: start).map { (field, $0) }
+        }
+        let first = reader.bytes[start]
+        switch object {
+        case .body:
+            switch first {
+            case UInt8(ascii: "v"): return key(.visitorId, "visitorId")
+            case UInt8(ascii: "m"): return key(.memberId, "memberId") ?? key(.memberToken, "memberToken")
+            case UInt8(ascii: "r"): return key(.referral, "referral")
+            case UInt8(ascii: "b"): return key(.browsing, "browsing")
+            case UInt8(ascii: "c"): return key(.cart, "cart") ?? key(.consent, "consent")
+            case UInt8(ascii: "l"): return key(.locale, "locale")
+            case UInt8(ascii: "d"): return key(.device, "device")
+            case UInt8(ascii: "t"): return key(.trace, "trace")
+            default: return nil
+            }
+        case .referral:
+            switch first {
+            case UInt8(ascii: "s"): return key(.source, "source")
+            case UInt8(ascii: "m"): return key(.medium, "medium")
+            case UInt8(ascii: "c"): return key(.campaign, "campaign")
+            default: return nil
+            }
+        case .browsing:
+            switch first {
+            case UInt8(ascii: "c"): return key(.categories, "categories")
+            case UInt8(ascii: "p"): return key(.products, "products")
+            default: return nil
+            }
+        case .cart:
+            switch first {
+            case UInt8(ascii: "i"): return key(.items, "items")
+            case UInt8(ascii: "v"): return key(.value, "value")
+            default: return nil
+            }
+        case .consent:
+            return first == UInt8(ascii: "p") ? key(.personalization, "personalization") : nil
+        }
+    }
 
     static func topLevel(_ key: UnsafeBufferPointer<UInt8>) -> ContextField? {
         switch key.count {
@@ -79,83 +145,225 @@ private enum ContextField {
     }
 
     static func inReferral(_ key: UnsafeBufferPointer<UInt8>) -> ContextField? {
-        if key.equals("source") { return .source }
-        if key.equals("medium") { return .medium }
-        return key.equals("campaign") ? .campaign : nil
+        switch key.count {
+        case 6:
+            if key.equals("source") { return .source }
+            return key.equals("medium") ? .medium : nil
+        case 8: return key.equals("campaign") ? .campaign : nil
+        default: return nil
+        }
     }
 
     static func inBrowsing(_ key: UnsafeBufferPointer<UInt8>) -> ContextField? {
-        if key.equals("categories") { return .categories }
-        return key.equals("products") ? .products : nil
+        switch key.count {
+        case 10: return key.equals("categories") ? .categories : nil
+        case 8: return key.equals("products") ? .products : nil
+        default: return nil
+        }
     }
 
     static func inCart(_ key: UnsafeBufferPointer<UInt8>) -> ContextField? {
+        guard key.count == 5 else { return nil }
         if key.equals("items") { return .items }
         return key.equals("value") ? .value : nil
-    }
-
-    static func inConsent(_ key: UnsafeBufferPointer<UInt8>) -> ContextField? {
-        key.equals("personalization") ? .personalization : nil
     }
 }
 
 extension UnsafeBufferPointer<UInt8> {
     @inline(__always)
     fileprivate func equals(_ name: StaticString) -> Bool {
-        guard count == name.utf8CodeUnitCount else { return false }
-        let text = name.utf8Start
-        for i in 0..<count where self[i] != text[i] { return false }
-        return true
+        guard count == name.utf8CodeUnitCount, let base = baseAddress else { return false }
+        return UnsafeRawPointer(base).equals(name)
     }
 }
 
-/// Where the value of each known member starts in the body (-1: absent). A later duplicate overwrites an earlier
-/// one, and a new `referral`, `browsing`, `cart` or `consent` forgets the members of the one it replaces, as the
-/// tree parser's dictionaries do.
-private struct ContextOffsets {
-    var visitorId = -1, memberId = -1, memberToken = -1, referral = -1, browsing = -1, cart = -1, locale = -1, device = -1
-    var consent = -1, trace = -1
-    var source = -1, medium = -1, campaign = -1
-    var categories = -1, products = -1
-    var items = -1, value = -1
+extension UnsafeRawPointer {
+    /// Whether the `name.utf8CodeUnitCount` bytes here are those of `name`. Every key above is 4 to 16 bytes long, so
+    /// two overlapping words (the first and the last 8 or 4 bytes) hold all of it: two compares instead of one a byte.
+    @inline(__always)
+    fileprivate func equals(_ name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        let (key, text) = (self, UnsafeRawPointer(name.utf8Start))
+        switch count {
+        case 8...16:
+            return key.loadUnaligned(as: UInt64.self) == text.loadUnaligned(as: UInt64.self)
+                && key.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == text.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            return key.loadUnaligned(as: UInt32.self) == text.loadUnaligned(as: UInt32.self)
+                && key.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == text.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        default:
+            return UnsafeRawBufferPointer(start: key, count: count).elementsEqual(UnsafeRawBufferPointer(start: text, count: count))
+        }
+    }
+}
+
+extension JSONByteReader {
+    /// The offset after the closing quote when the bytes at `start` (an offset in the body) are `name` (of 4 to 16
+    /// bytes) and then a quote.
+    @inline(__always)
+    fileprivate func end(ofKey name: StaticString, at start: Int) -> Int? {
+        let quote = start &+ name.utf8CodeUnitCount  // `start` is in the body, far from overflowing
+        guard start >= 0, quote < bytes.count, bytes[quote] == UInt8(ascii: "\""), let base = bytes.baseAddress,
+              UnsafeRawPointer(base + start).equals(name) else { return nil }
+        return quote &+ 1
+    }
+}
+
+/// A known member that should be a string: where its value starts (-1: absent) and, for a string without escapes
+/// (nearly all of them), where its content ends. The scan has just read the string to check it, so `fill` can make
+/// the `String` straight from those bytes instead of finding its end and checking it again.
+private struct StringMember {
+    var offset = -1
+    /// For a string without escapes, the offset of its closing quote: its bytes are `offset + 1 ..< end`; else -1.
+    var end = -1
+
+    mutating func read(_ reader: inout JSONByteReader) throws(JSONParseError) {
+        self = StringMember(offset: reader.index)
+        guard reader.index < reader.bytes.count, reader.bytes[reader.index] == UInt8(ascii: "\"") else {
+            return try reader.skipValue()
+        }
+        if try !reader.scanString() { end = reader.index - 1 }
+    }
+
+    /// Whether the value is a string without escapes of at most `max` bytes, which `fill` takes as it is.
+    @inline(__always)
+    func isPlain(max: Int) -> Bool {
+        end >= 0 && end - (offset + 1) <= max
+    }
+}
+
+/// A known member that should be a number: where its value starts (-1: absent) and, when it is a number, its value.
+/// The scan has to parse a number to check it, so it keeps the result rather than `fill` parsing it again.
+private struct NumberMember {
+    var offset = -1
+    var number: Double?
+
+    mutating func read(_ reader: inout JSONByteReader) throws(JSONParseError) {
+        self = NumberMember(offset: reader.index)
+        let first = reader.index < reader.bytes.count ? reader.bytes[reader.index] : 0
+        guard first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") else { return try reader.skipValue() }
+        number = try reader.parseNumber()
+    }
+}
+
+/// A known member that should be an array of strings: where its value starts (-1: absent) and, when it is an array,
+/// what `DecisionContext.stringList` needs of it, gathered while the scan checks it anyway: the item count, the items
+/// (at most `maxListCount`, up to the first problem) and the first item that is not a short enough string.
+private struct ListMember {
+    var offset = -1
+    var count = 0
+    var items: [String] = []
+    /// The position in the list and the offset of the first of the first `maxListCount` items that is not a string of
+    /// at most `maxTextLength` bytes.
+    var problem: (index: Int, offset: Int)?
+
+    /// Back to absent. Assigning a new `ListMember` would release even an empty list, the usual case.
+    mutating func reset(to offset: Int = -1) {
+        (self.offset, count, problem) = (offset, 0, nil)
+        if !items.isEmpty { items = [] }
+    }
+
+    mutating func read(_ reader: inout JSONByteReader) throws(JSONParseError) {
+        reset(to: reader.index)
+        guard reader.index < reader.bytes.count, reader.bytes[reader.index] == UInt8(ascii: "[") else {
+            return try reader.skipValue()
+        }
+        try reader.scanArray { (reader: inout JSONByteReader) throws(JSONParseError) in
+            let start = reader.index
+            let wanted = problem == nil && count < DecisionContext.Limits.maxListCount
+            count += 1
+            guard wanted else { return try reader.skipValue() }
+            guard start < reader.bytes.count, reader.bytes[start] == UInt8(ascii: "\"") else {
+                problem = (count - 1, start)
+                return try reader.skipValue()
+            }
+            let escaped = try reader.scanString()
+            let length = escaped ? reader.scratch.count : reader.index - 1 - (start + 1)
+            guard length <= DecisionContext.Limits.maxTextLength else {
+                problem = (count - 1, start)
+                return
+            }
+            if items.isEmpty { items.reserveCapacity(4) }
+            items.append(escaped ? reader.scratch.withUnsafeBufferPointer(JSONByteReader.string(validatedUTF8:))
+                                 : reader.validatedString(from: start + 1, to: reader.index - 1))
+        }
+    }
+}
+
+/// What the scan found of each known member. A later duplicate overwrites an earlier one, and a new `referral`,
+/// `browsing`, `cart` or `consent` forgets the members of the one it replaces, as the tree parser's dictionaries do.
+private struct ContextMembers {
+    var visitorId = StringMember(), memberId = StringMember(), memberToken = StringMember()
+    var locale = StringMember(), device = StringMember()
+    var source = StringMember(), medium = StringMember(), campaign = StringMember()
+    var items = NumberMember(), value = NumberMember()
+    var categories = ListMember(), products = ListMember()
+    /// Where the other values start (-1: absent); `fill` looks at their first byte.
+    var referral = -1, browsing = -1, cart = -1, consent = -1, trace = -1
     var personalization = -1
 
-    /// Records `field` at `offset`; for an object field, returns the matcher of its members.
-    mutating func record(_ field: ContextField, at offset: Int) -> ((UnsafeBufferPointer<UInt8>) -> ContextField?)? {
+    /// Checks the members of the object at the reader's `index` (its '{') and records the known ones.
+    mutating func scanObject(_ object: ContextObject, _ reader: inout JSONByteReader) throws(JSONParseError) {
+        try reader.scanObject(
+            keyedBy: { ContextField.named($0, in: object) },
+            recognizing: { ContextField.recognized(at: $1, in: object, $0) }
+        ) {
+            (reader: inout JSONByteReader, field: ContextField?) throws(JSONParseError) in
+            if let field { try read(field, &reader) } else { try reader.skipValue() }
+        }
+    }
+
+    /// Checks the value of `field` at the reader's `index`, records it and moves past it.
+    mutating func read(_ field: ContextField, _ reader: inout JSONByteReader) throws(JSONParseError) {
+        let offset = reader.index
         switch field {
-        case .visitorId: visitorId = offset
-        case .memberId: memberId = offset
-        case .memberToken: memberToken = offset
-        case .locale: locale = offset
-        case .device: device = offset
-        case .trace: trace = offset
-        case .source: source = offset
-        case .medium: medium = offset
-        case .campaign: campaign = offset
-        case .categories: categories = offset
-        case .products: products = offset
-        case .items: items = offset
-        case .value: value = offset
-        case .personalization: personalization = offset
+        case .visitorId: try visitorId.read(&reader)
+        case .memberId: try memberId.read(&reader)
+        case .memberToken: try memberToken.read(&reader)
+        case .locale: try locale.read(&reader)
+        case .device: try device.read(&reader)
+        case .source: try source.read(&reader)
+        case .medium: try medium.read(&reader)
+        case .campaign: try campaign.read(&reader)
+        case .items: try items.read(&reader)
+        case .value: try value.read(&reader)
+        case .trace:
+            trace = offset
+            try reader.skipValue()
+        case .categories: try categories.read(&reader)
+        case .products: try products.read(&reader)
+        case .personalization:
+            personalization = offset
+            try reader.skipValue()
         case .referral:
-            (referral, source, medium, campaign) = (offset, -1, -1, -1)
-            return ContextField.inReferral
+            (referral, source, medium, campaign) = (offset, StringMember(), StringMember(), StringMember())
+            try readObject(.referral, &reader)
         case .browsing:
-            (browsing, categories, products) = (offset, -1, -1)
-            return ContextField.inBrowsing
+            browsing = offset
+            categories.reset()
+            products.reset()
+            try readObject(.browsing, &reader)
         case .cart:
-            (cart, items, value) = (offset, -1, -1)
-            return ContextField.inCart
+            (cart, items, value) = (offset, NumberMember(), NumberMember())
+            try readObject(.cart, &reader)
         case .consent:
             (consent, personalization) = (offset, -1)
-            return ContextField.inConsent
+            try readObject(.consent, &reader)
         }
-        return nil
+    }
+
+    /// The members of an object that the context reads; any other value is only checked (`fill` rejects it).
+    mutating func readObject(_ object: ContextObject, _ reader: inout JSONByteReader) throws(JSONParseError) {
+        if reader.index < reader.bytes.count, reader.bytes[reader.index] == UInt8(ascii: "{") {
+            try scanObject(object, &reader)
+        } else {
+            try reader.skipValue()
+        }
     }
 }
 
-/// Two passes over the body: a validating scan that records where the known values start (everything else is only
-/// checked), then `DecisionContext(json:)`'s checks in its order on those values alone.
+/// Two passes: a validating scan of the body that records where the known values are (everything else is only
+/// checked), then `DecisionContext(json:)`'s checks in its order on those values alone (`ContextFill`).
 private struct ContextDecoder {
     var reader: JSONByteReader
     /// Where the top-level value starts.
@@ -163,63 +371,55 @@ private struct ContextDecoder {
 
     @inline(__always)
     mutating func decode() throws(DecisionContextDecodeError) -> DecisionContext {
-        let offsets: ContextOffsets?
+        var members = ContextMembers()
+        let isObject: Bool
         do throws(JSONParseError) {
-            offsets = try scan()
+            isObject = try scan(into: &members)
         } catch {
             throw .json(error)
         }
-        guard let offsets else {
+        guard isObject else {
             let found = reader.shape(at: bodyStart)
             throw .context(ContextError(code: "invalid_body", message: "the body must be a JSON object, not \(found.typeName)"))
         }
-        // The values at `offsets` were checked by the scan; reading them again cannot fail as JSON.
+        // The values in `members` were checked by the scan; reading them again cannot fail as JSON.
         // Filled in place and returned outside the `do`: returning the context from inside it made the compiler copy
         // the whole context (a retain and release of each string in it) on the way out.
         var context = DecisionContext(visitorId: "")
         do throws(ContextError) {
-            try fill(&context, from: offsets)
+            try ContextFill(bytes: reader.bytes).fill(&context, from: &members)
         } catch {
             throw .context(error)
         }
         return context
     }
 
-    /// Checks the whole body; nil when it is JSON but not an object.
-    mutating func scan() throws(JSONParseError) -> ContextOffsets? {
-        var offsets = ContextOffsets()
+    /// Checks the whole body; false when it is JSON but not an object.
+    mutating func scan(into members: inout ContextMembers) throws(JSONParseError) -> Bool {
         reader.skipWhitespace()
         bodyStart = reader.index
         let isObject = reader.index < reader.bytes.count && reader.bytes[reader.index] == UInt8(ascii: "{")
         if isObject {
-            try Self.scanMembers(&reader, into: &offsets, keyedBy: ContextField.topLevel)
+            try members.scanObject(.body, &reader)
         } else {
             try reader.skipValue()
         }
         reader.skipWhitespace()
         guard reader.index == reader.bytes.count else { throw reader.fail("unexpected data after the JSON value", at: reader.index) }
-        return isObject ? offsets : nil
+        return isObject
     }
+}
 
-    static func scanMembers(
-        _ reader: inout JSONByteReader, into offsets: inout ContextOffsets,
-        keyedBy match: (UnsafeBufferPointer<UInt8>) -> ContextField?
-    ) throws(JSONParseError) {
-        try reader.scanObject(keyedBy: match) { (reader: inout JSONByteReader, field: ContextField?) throws(JSONParseError) in
-            if let field, let members = offsets.record(field, at: reader.index),
-               reader.index < reader.bytes.count, reader.bytes[reader.index] == UInt8(ascii: "{") {
-                try scanMembers(&reader, into: &offsets, keyedBy: members)
-            } else {
-                try reader.skipValue()
-            }
-        }
-    }
+// MARK: - The context, in the order of `DecisionContext(json:)`
 
-    // MARK: The context, in the order of `DecisionContext(json:)`
+/// The second pass, on the body's bytes alone: the scan's reader is a larger value, which the compiler copied for
+/// each of these checks.
+private struct ContextFill {
+    let bytes: UnsafeBufferPointer<UInt8>
 
     @inline(__always)
-    mutating func fill(_ context: inout DecisionContext, from at: ContextOffsets) throws(ContextError) {
-        guard at.visitorId >= 0, !isNull(at.visitorId) else {
+    func fill(_ context: inout DecisionContext, from at: inout ContextMembers) throws(ContextError) {
+        guard at.visitorId.offset >= 0, !isNull(at.visitorId.offset) else {
             throw ContextError(code: "missing_field", message: "visitorId is required")
         }
         let visitorId = try string(at.visitorId, "visitorId", max: DecisionContext.Limits.maxIdLength)
@@ -235,19 +435,19 @@ private struct ContextDecoder {
             context.referral.campaign = try optionalString(at.campaign, "referral.campaign", max: max)
         }
         if try isObject(at.browsing, "browsing") {
-            context.categories = try stringList(at.categories, "browsing.categories")
-            context.products = try stringList(at.products, "browsing.products")
+            context.categories = try stringList(&at.categories, "browsing.categories")
+            context.products = try stringList(&at.products, "browsing.products")
         }
         if try isObject(at.cart, "cart") {
-            if at.items >= 0, !isNull(at.items) {
-                guard let n = number(at.items) else { throw .type("cart.items", "a whole number", reader.shape(at: at.items)) }
+            if at.items.offset >= 0, !isNull(at.items.offset) {
+                guard let n = at.items.number else { throw .type("cart.items", "a whole number", shape(at: at.items.offset)) }
                 guard n >= 0, n <= 10_000, n == n.rounded() else {
                     throw ContextError(code: "invalid_field", message: "cart.items must be a whole number from 0 to 10000")
                 }
                 context.cartItems = Int(n)
             }
-            if at.value >= 0, !isNull(at.value) {
-                guard let n = number(at.value) else { throw .type("cart.value", "a number", reader.shape(at: at.value)) }
+            if at.value.offset >= 0, !isNull(at.value.offset) {
+                guard let n = at.value.number else { throw .type("cart.value", "a number", shape(at: at.value.offset)) }
                 guard n >= 0, n.isFinite else { throw ContextError(code: "invalid_field", message: "cart.value must not be negative") }
                 context.cartValue = n
             }
@@ -255,61 +455,79 @@ private struct ContextDecoder {
         context.locale = try optionalString(at.locale, "locale", max: 35)
         context.device = try optionalString(at.device, "device", max: 32)
         if at.trace >= 0, !isNull(at.trace) {
-            guard let b = bool(at.trace) else { throw .type("trace", "true or false", reader.shape(at: at.trace)) }
+            guard let b = bool(at.trace) else { throw .type("trace", "true or false", shape(at: at.trace)) }
             context.trace = b
         }
         if try isObject(at.consent, "consent"), at.personalization >= 0, !isNull(at.personalization) {
             guard let b = bool(at.personalization) else {
-                throw .type("consent.personalization", "true or false", reader.shape(at: at.personalization))
+                throw .type("consent.personalization", "true or false", shape(at: at.personalization))
             }
             context.consentPersonalization = b
         }
     }
 
     func byte(at offset: Int) -> UInt8? {
-        offset >= 0 && offset < reader.bytes.count ? reader.bytes[offset] : nil
+        offset >= 0 && offset < bytes.count ? bytes[offset] : nil
+    }
+
+    /// An empty value of the type of the value at `offset`, for error messages.
+    func shape(at offset: Int) -> JSON {
+        JSONByteReader(bytes: bytes, maxDepth: 1).shape(at: offset)
     }
 
     func isNull(_ offset: Int) -> Bool { byte(at: offset) == UInt8(ascii: "n") }
 
-    /// The string at `offset`, or an empty value of its type when it is not a string.
-    mutating func stringOrShape(_ offset: Int) -> JSON {
-        guard byte(at: offset) == UInt8(ascii: "\"") else { return reader.shape(at: offset) }
-        reader.index = offset
-        do throws(JSONParseError) {
-            return .string(try reader.parseString())
-        } catch {
-            return .null  // cannot happen: the scan checked this string
+    /// The string `member` holds, nil when absent or null; the errors are `DecisionContext.string`'s own.
+    @inline(__always)
+    func optionalString(_ member: StringMember, _ path: String, max: Int) throws(ContextError) -> String? {
+        if member.isPlain(max: max) { return plainString(member) }
+        guard member.offset >= 0, !isNull(member.offset) else { return nil }
+        return try otherString(member, path, max: max)
+    }
+
+    /// The string `member` holds; the errors are `DecisionContext.string`'s own.
+    @inline(__always)
+    func string(_ member: StringMember, _ path: String, max: Int) throws(ContextError) -> String {
+        if member.isPlain(max: max) { return plainString(member) }
+        return try otherString(member, path, max: max)
+    }
+
+    /// The string of a `member` without escapes: its bytes, which the scan has checked.
+    @inline(__always)
+    func plainString(_ member: StringMember) -> String {
+        JSONByteReader.string(validatedUTF8: UnsafeBufferPointer(rebasing: bytes[(member.offset + 1)..<member.end]))
+    }
+
+    /// A value that is not a short string without escapes: an escaped string is decoded again (rare), and anything
+    /// else goes through `DecisionContext.string` for its exact error.
+    func otherString(_ member: StringMember, _ path: String, max: Int) throws(ContextError) -> String {
+        guard byte(at: member.offset) == UInt8(ascii: "\"") else {
+            return try DecisionContext.string(shape(at: member.offset), path, max: max)
         }
-    }
-
-    mutating func optionalString(_ offset: Int, _ path: String, max: Int) throws(ContextError) -> String? {
-        guard offset >= 0, !isNull(offset) else { return nil }
-        return try string(offset, path, max: max)
-    }
-
-    /// The string at `offset`; the errors are `DecisionContext.string`'s own.
-    mutating func string(_ offset: Int, _ path: String, max: Int) throws(ContextError) -> String {
-        let value = stringOrShape(offset)
-        if case .string(let s) = value, s.utf8.count <= max { return s }
-        return try DecisionContext.string(value, path, max: max)
+        var reader = JSONByteReader(bytes: bytes, maxDepth: 1)
+        reader.index = member.offset
+        let value: String
+        do throws(JSONParseError) {
+            value = try reader.parseString()
+        } catch {
+            value = ""  // cannot happen: the scan checked this string
+        }
+        return try DecisionContext.string(.string(value), path, max: max)
     }
 
     /// Whether a present, non-null object is at `offset`; any other non-null value is an error.
+    @inline(__always)
     func isObject(_ offset: Int, _ path: String) throws(ContextError) -> Bool {
-        guard offset >= 0, !isNull(offset) else { return false }
-        guard byte(at: offset) == UInt8(ascii: "{") else { throw .type(path, "an object", reader.shape(at: offset)) }
-        return true
+        switch byte(at: offset) {
+        case UInt8(ascii: "{"): return true
+        case nil, UInt8(ascii: "n"): return false
+        default: throw notAnObject(offset, path)
+        }
     }
 
-    mutating func number(_ offset: Int) -> Double? {
-        guard let first = byte(at: offset), first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return nil }
-        reader.index = offset
-        do throws(JSONParseError) {
-            return try reader.parseNumber()
-        } catch {
-            return nil  // cannot happen: the scan checked this number
-        }
+    /// Out of line, as are `listError` and `itemError`: building a message is the rare path.
+    func notAnObject(_ offset: Int, _ path: String) -> ContextError {
+        .type(path, "an object", shape(at: offset))
     }
 
     func bool(_ offset: Int) -> Bool? {
@@ -320,47 +538,27 @@ private struct ContextDecoder {
         }
     }
 
-    /// `DecisionContext.stringList`: the count is checked before the items, then each item in order.
-    mutating func stringList(_ offset: Int, _ path: String) throws(ContextError) -> [String] {
-        guard offset >= 0, !isNull(offset) else { return [] }
-        guard byte(at: offset) == UInt8(ascii: "[") else { throw .type(path, "an array of strings", reader.shape(at: offset)) }
-        var result: [String] = []
-        var firstProblem: ContextError?
-        var count = 0
-        reader.index = offset + 1
-        reader.skipWhitespace()
-        if byte(at: reader.index) == UInt8(ascii: "]") { return result }
-        do throws(JSONParseError) {
-            while true {
-                if firstProblem == nil, count < DecisionContext.Limits.maxListCount {
-                    if byte(at: reader.index) == UInt8(ascii: "\"") {
-                        let item = try reader.parseString()
-                        if item.utf8.count <= DecisionContext.Limits.maxTextLength {
-                            if result.isEmpty { result.reserveCapacity(4) }
-                            result.append(item)
-                        } else {
-                            firstProblem = ContextError(code: "invalid_field", message: "\(path)[\(count)] is longer than \(DecisionContext.Limits.maxTextLength) bytes")
-                        }
-                    } else {
-                        firstProblem = .type("\(path)[\(count)]", "a string", reader.shape(at: reader.index))
-                        try reader.skipValue()
-                    }
-                } else {
-                    try reader.skipValue()
-                }
-                count += 1
-                reader.skipWhitespace()
-                guard byte(at: reader.index) == UInt8(ascii: ",") else { break }
-                reader.index += 1
-                reader.skipWhitespace()
-            }
-        } catch {
-            // Cannot happen: the scan checked this array.
+    /// `DecisionContext.stringList`: the count is checked before the items, then each item in order. The items move
+    /// out of `member`, which is not read again.
+    @inline(__always)
+    func stringList(_ member: inout ListMember, _ path: String) throws(ContextError) -> [String] {
+        guard member.offset >= 0, !isNull(member.offset) else { return [] }
+        guard byte(at: member.offset) == UInt8(ascii: "["), member.count <= DecisionContext.Limits.maxListCount else {
+            throw listError(member, path)
         }
-        guard count <= DecisionContext.Limits.maxListCount else {
-            throw ContextError(code: "invalid_field", message: "\(path) has more than \(DecisionContext.Limits.maxListCount) items")
-        }
-        if let firstProblem { throw firstProblem }
-        return result
+        if let (index, offset) = member.problem { throw itemError(index, at: offset, path) }
+        var items: [String] = []
+        swap(&items, &member.items)
+        return items
+    }
+
+    func listError(_ member: ListMember, _ path: String) -> ContextError {
+        guard byte(at: member.offset) == UInt8(ascii: "[") else { return .type(path, "an array of strings", shape(at: member.offset)) }
+        return ContextError(code: "invalid_field", message: "\(path) has more than \(DecisionContext.Limits.maxListCount) items")
+    }
+
+    func itemError(_ index: Int, at offset: Int, _ path: String) -> ContextError {
+        guard byte(at: offset) == UInt8(ascii: "\"") else { return .type("\(path)[\(index)]", "a string", shape(at: offset)) }
+        return ContextError(code: "invalid_field", message: "\(path)[\(index)] is longer than \(DecisionContext.Limits.maxTextLength) bytes")
     }
 }
