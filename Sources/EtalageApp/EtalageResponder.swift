@@ -24,26 +24,31 @@ struct EtalageResponder: HTTPResponder {
     /// The access log; nil when switched off.
     let accessLog: AccessLog?
     let cors: CORSPolicy
+    /// Per event loop (`HTTPReply.loopIndex`): the id generator and snapshot a request uses without a lock.
+    let loops: [LoopState]
 
     /// Every answer goes out through `finish`: CORS headers, the request's metrics and its access-log line.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         let started = MonotonicClock.nanos()
+        let loop = loops.indices.contains(reply.loopIndex) ? loops[reply.loopIndex] : nil
         let origin = cors.allowedOrigin(request)
         // The decision id doubles as the request id, so a decision's log line and its events match up.
-        let requestId = DecisionID.make()
+        let requestId = loop?.nextRequestID() ?? RequestID.random()
         let time = Clock.now()
         let endpoint = Endpoint(path: request.path)
         let method = request.method
         // Answered on this thread (decisions above all): no reply closure to allocate.
-        if var response = answer(request, endpoint: endpoint, requestId: requestId, origin: origin, now: time) {
+        if var response = answer(request, endpoint: endpoint, requestId: requestId, origin: origin, now: time, loop: loop) {
             finish(&response, endpoint: endpoint, origin: origin, started: started, time: time, requestId: requestId,
-                   method: method)
-            return reply(response)
+                   method: method, loopIndex: reply.loopIndex)
+            // Moved, not copied: a copy retained every buffer of the response and released them again after.
+            return reply(consume response)
         }
         let finish: @Sendable (HTTPResponse) -> Void = { [self] response in
             var response = response
+            // Not on the loop's thread (or not during `respond`): no loop index, so nothing of the loop's is used.
             self.finish(&response, endpoint: endpoint, origin: origin, started: started, time: time, requestId: requestId,
-                        method: method)
+                        method: method, loopIndex: nil)
             reply(response)
         }
         // Answered later, once the work is done elsewhere: the admin API and the event writer.
@@ -54,19 +59,29 @@ struct EtalageResponder: HTTPResponder {
         }
     }
 
+    /// `loopIndex`: the loop whose thread this runs on, during `respond(to:reply:)`; nil anywhere else.
     private func finish(_ response: inout HTTPResponse, endpoint: Endpoint, origin: String?, started: UInt64, time: Double,
-                        requestId: String, method: String) {
+                        requestId: RequestID, method: String, loopIndex: Int?) {
         if let origin { CORSPolicy.addHeaders(to: &response, origin: origin) }
         let nanos = MonotonicClock.nanos() &- started
-        metrics.record(endpoint, status: response.status, nanos: nanos)
-        accessLog?.submit(AccessRecord(time: time, requestId: requestId, method: method, endpoint: endpoint,
-                                       status: response.status, nanos: nanos))
+        metrics.record(endpoint, status: response.status, nanos: nanos, shard: loopIndex)
+        // Optional chaining, not `if let`: binding the log to a local copied it through its type's value witness.
+        guard accessLog != nil else { return }
+        let record = AccessRecord(time: time, requestId: requestId, method: method, endpoint: endpoint,
+                                  status: response.status, nanos: nanos)
+        if let loopIndex {
+            accessLog?.submit(record, loop: loopIndex)
+        } else {
+            accessLog?.submit(record)
+        }
     }
 
     /// The answer to `request` when it is given on this thread; nil for the admin API and `POST /v1/events`, which
     /// answer later. `endpoint` is `Endpoint(path: request.path)`, the one table of paths; `now` is the request's
     /// arrival (seconds since the epoch), read once for everything the request does.
-    func answer(_ request: HTTPRequest, endpoint: Endpoint, requestId: String, origin: String?, now: Double) -> HTTPResponse? {
+    /// `loop` is the state of the loop this runs on, if any.
+    func answer(_ request: HTTPRequest, endpoint: Endpoint, requestId: RequestID, origin: String?, now: Double,
+                loop: LoopState?) -> HTTPResponse? {
         if CORSPolicy.isPreflight(request) {
             guard origin != nil else {
                 return Self.error(403, "origin_not_allowed", "this origin may not call the API from a browser")
@@ -88,7 +103,7 @@ struct EtalageResponder: HTTPResponder {
             return response
         }
         switch endpoint {
-        case .decisions: return decisions(request, decisionId: requestId, now: now)
+        case .decisions: return decisions(request, decisionId: requestId.hex, now: now, loop: loop)
         case .events: return nil
         case .readyz: return ready()
         case .metrics: return metricsPage()
@@ -97,7 +112,7 @@ struct EtalageResponder: HTTPResponder {
         }
     }
 
-    func decisions(_ request: HTTPRequest, decisionId: String, now: Double) -> HTTPResponse {
+    func decisions(_ request: HTTPRequest, decisionId: String, now: Double, loop: LoopState?) -> HTTPResponse {
         // Straight from the bytes to the context: no JSON tree on the request path.
         var context: DecisionContext
         do {
@@ -111,7 +126,7 @@ struct EtalageResponder: HTTPResponder {
             }
         }
         context.verifyMember(with: members, now: now)
-        let snapshot = snapshots.snapshot
+        let snapshot = loop?.snapshot(from: snapshots) ?? snapshots.snapshot
         if context.trace && isAdmin(request) {
             let decision = decide(context, snapshot: snapshot, decisionId: decisionId, options: DecideOptions(now: now, trace: true))
             recordExposures(decisionId: decisionId, holdout: decision.holdout, measured: decision.holdoutMeasured,
@@ -123,7 +138,7 @@ struct EtalageResponder: HTTPResponder {
         let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &body)
         recordExposures(decisionId: decisionId, holdout: outcome.holdout, measured: outcome.holdoutMeasured,
                         experiments: outcome.experiments, visitorId: context.visitorId, now: now)
-        return Self.json(200, body)
+        return HTTPResponse(status: 200, headers: loop?.jsonHeaders ?? Self.jsonHeaders, body: body)
     }
 
     /// A decision's exposures: each experiment's variant, and for the holdout and its equally large comparison
@@ -244,80 +259,6 @@ struct EtalageResponder: HTTPResponder {
 
     static func error(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {
         json(status, ErrorBody.bytes(code: code, message: message))
-    }
-}
-
-/// Decision ids: 128 random bits as 32 hex digits, unique without coordination between replicas. Each thread keeps
-/// its own xoshiro256** generator seeded from the system's, so an id costs no system call.
-enum DecisionID {
-    static func make() -> String {
-        let (a, b) = ThreadRandom.next128()
-        return String(unsafeUninitializedCapacity: 32) { out in
-            var v = a
-            for i in 0..<16 {
-                out[i] = hexDigit(v)
-                v >>= 4
-            }
-            v = b
-            for i in 16..<32 {
-                out[i] = hexDigit(v)
-                v >>= 4
-            }
-            return 32
-        }
-    }
-
-    /// The low four bits as a lowercase hex digit: computed, so an id allocates nothing but its string.
-    @inline(__always)
-    static func hexDigit(_ v: UInt64) -> UInt8 {
-        let nibble = UInt8(truncatingIfNeeded: v & 0xf)
-        return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-    }
-}
-
-/// A per-thread xoshiro256** generator (Blackman and Vigna), seeded from `SystemRandomNumberGenerator`.
-enum ThreadRandom {
-    final class State {
-        var s: (UInt64, UInt64, UInt64, UInt64)
-        init() {
-            var system = SystemRandomNumberGenerator()
-            s = (system.next(), system.next(), system.next(), system.next())
-            if s == (0, 0, 0, 0) { s.0 = 1 }
-        }
-
-        func next() -> UInt64 {
-            let result = rotl(s.1 &* 5, 7) &* 9
-            let t = s.1 << 17
-            s.2 ^= s.0
-            s.3 ^= s.1
-            s.1 ^= s.2
-            s.0 ^= s.3
-            s.2 ^= t
-            s.3 = rotl(s.3, 45)
-            return result
-        }
-
-        func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-    }
-
-    /// The thread's state lives under a pthread key; its destructor releases it when the thread ends.
-    static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<State>.fromOpaque(pointer).release() }
-        }
-        return key
-    }()
-
-    static func next128() -> (UInt64, UInt64) {
-        let state: State
-        if let pointer = pthread_getspecific(key) {
-            state = Unmanaged<State>.fromOpaque(pointer).takeUnretainedValue()
-        } else {
-            state = State()
-            pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
-        }
-        return (state.next(), state.next())
     }
 }
 

@@ -14,7 +14,7 @@ public final class EtalageServer: Sendable {
     let refresher: SnapshotRefresher
     let http: HTTPServer
     let events: EventLog
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     let accessLog: AccessLog?
     /// Where finished log lines go: one JSON object per line (`LogLine`).
     let log: @Sendable (String) -> Void
@@ -50,17 +50,22 @@ public final class EtalageServer: Sendable {
         } else {
             writeLines = { bytes in EtalageServer.writeStandardError(bytes) }
         }
-        accessLog = configuration.accessLog ? AccessLog(write: writeLines) : nil
         var http = HTTPServerConfiguration()
         http.host = configuration.host
         http.port = configuration.port
+        // The responder, the metrics and the access log keep state per event loop.
+        let loops = max(1, http.loopCount)
+        let metrics = ServerMetrics(loops: loops)
+        self.metrics = metrics
+        accessLog = configuration.accessLog ? AccessLog(loops: loops, write: writeLines) : nil
         http.refusalObserver = { [metrics] error in metrics.recordRefused(status: error.status) }
         self.http = HTTPServer(configuration: http,
                                responder: EtalageResponder(snapshots: snapshots, events: events, adminToken: configuration.adminToken,
                                                            database: configuration.database,
                                                            members: configuration.memberSecret.map { MemberToken.Verifier(secret: $0) },
                                                            metrics: metrics, refresher: refresher, accessLog: accessLog,
-                                                           cors: CORSPolicy(origins: configuration.corsOrigins)))
+                                                           cors: CORSPolicy(origins: configuration.corsOrigins),
+                                                           loops: (0..<loops).map { _ in LoopState() }))
     }
 
     /// Starts serving and refreshing.

@@ -1,5 +1,6 @@
 import Dispatch
 import EtalageCore
+import EtalageHTTP
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -47,13 +48,25 @@ enum LogLine {
     }
 }
 
-/// Formats access-log lines straight into a byte buffer, newline-terminated, on the log thread. The date part of
-/// the timestamp is rendered once per second. Same fields and order as `LogLine.json`, then the request's.
+/// Formats access-log lines, newline-terminated, on the log thread. The date part of the timestamp is rendered once
+/// per second. Same fields and order as `LogLine.json`, then the request's.
 struct AccessLineFormatter {
     private var second: Int64 = .min
     private var datePrefix: [UInt8] = []
 
+    /// The longest line: the fixed text (about 130 bytes), a 20-digit status and a 20-digit duration.
+    static let maxLineBytes = 320
+
     mutating func append(_ record: AccessRecord, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxLineBytes) { buffer in
+            let count = write(record, into: buffer)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Writes the line into `buffer`, which has room for `maxLineBytes`, through a pointer: appended to an array
+    /// piece by piece, a line cost four times as much. Returns its length.
+    mutating func write(_ record: AccessRecord, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let totalMillis = Int64((record.time * 1000).rounded())
         let millis = Int(((totalMillis % 1000) + 1000) % 1000)
         let second = (totalMillis - Int64(millis)) / 1000
@@ -62,93 +75,305 @@ struct AccessLineFormatter {
             // "2026-11-24T01:38:05." from the full timestamp of this second.
             datePrefix = Array(LogLine.timestamp(Double(second)).utf8.dropLast(4))
         }
-        out.append(static: #"{"time":""#)
-        out.append(contentsOf: datePrefix)
-        out.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        out.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
-        out.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        out.append(static: #"Z","level":"info","msg":"request","request_id":"#)
-        JSONWriter.appendQuoted(record.requestId, to: &out)
-        out.append(static: #","method":"#)
-        JSONWriter.appendQuoted(record.method, to: &out)
-        out.append(static: #","endpoint":""#)
-        out.append(static: record.endpoint.staticLabel)
-        out.append(static: #"","status":"#)
-        JSONWriter.appendInteger(max(0, record.status), to: &out)
+        var w = LineWriter(buffer)
+        w.put(#"{"time":""#)
+        datePrefix.withUnsafeBufferPointer { w.put($0) }
+        w.put(UInt8(ascii: "0") + UInt8(millis / 100))
+        w.put(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        w.put(UInt8(ascii: "0") + UInt8(millis % 10))
+        w.put(#"Z","level":"info","msg":"request","request_id":""#)
+        w.putRequestID(record.requestId)
+        w.put(#"","method":""#)
+        // A method is a token (RFC 9110 §9.1): nothing in it needs escaping.
+        var method = record.method.name
+        method.withUTF8 { w.put($0) }
+        w.put(#"","endpoint":""#)
+        w.put(record.endpoint.staticLabel)
+        w.put(#"","status":"#)
+        w.putDecimal(UInt64(max(0, record.status)))
         // Milliseconds with up to three decimals, trailing zeros dropped, as JSONWriter writes numbers.
-        out.append(static: #","duration_ms":"#)
+        w.put(#","duration_ms":"#)
         let micros = record.nanos / 1_000
-        JSONWriter.appendInteger(Int(micros / 1_000), to: &out)
-        let fraction = Int(micros % 1_000)
+        w.putDecimal(micros / 1_000)
+        var fraction = Int(micros % 1_000)
         if fraction != 0 {
             // Three digits, then the trailing zeros dropped: 50 µs is ".05", 120 µs ".12".
-            out.append(UInt8(ascii: "."))
-            out.append(UInt8(ascii: "0") + UInt8(fraction / 100))
-            out.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
-            out.append(UInt8(ascii: "0") + UInt8(fraction % 10))
-            while out.last == UInt8(ascii: "0") { out.removeLast() }
+            var digits = 3
+            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+            w.put(UInt8(ascii: "."))
+            if digits == 3 && fraction < 100 { w.put(UInt8(ascii: "0")) }
+            if digits >= 2 && fraction < 10 { w.put(UInt8(ascii: "0")) }
+            w.putDecimal(UInt64(fraction))
         }
-        out.append(UInt8(ascii: "}"))
-        out.append(UInt8(ascii: "\n"))
+        w.put(UInt8(ascii: "}"))
+        w.put(UInt8(ascii: "\n"))
+        return w.count
+    }
+
+    /// Writes into memory the caller sized for a whole line (`maxLineBytes`).
+    private struct LineWriter {
+        private let base: UnsafeMutableBufferPointer<UInt8>
+        private(set) var count = 0
+
+        init(_ base: UnsafeMutableBufferPointer<UInt8>) { self.base = base }
+
+        @inline(__always)
+        mutating func put(_ byte: UInt8) {
+            precondition(count < base.count)
+            base[count] = byte
+            count += 1
+        }
+
+        @inline(__always)
+        mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress, let target = base.baseAddress else { return }
+            precondition(count + bytes.count <= base.count)
+            (target + count).update(from: source, count: bytes.count)
+            count += bytes.count
+        }
+
+        @inline(__always)
+        mutating func put(_ text: StaticString) {
+            put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        mutating func putRequestID(_ id: RequestID) {
+            guard let target = base.baseAddress else { return }
+            precondition(count + 32 <= base.count)
+            id.write(to: UnsafeMutableRawPointer(target + count))
+            count += 32
+        }
+
+        /// Written from the last digit back: dividing by the constant 10 compiles to a multiplication.
+        mutating func putDecimal(_ value: UInt64) {
+            // Most durations and every status, without the loops.
+            if value < 10 {
+                put(UInt8(ascii: "0") + UInt8(value))
+                return
+            }
+            if value >= 100 && value < 1000 {
+                put(UInt8(ascii: "0") + UInt8(value / 100))
+                put(UInt8(ascii: "0") + UInt8(value / 10 % 10))
+                put(UInt8(ascii: "0") + UInt8(value % 10))
+                return
+            }
+            var digits = 1
+            var bound: UInt64 = 10
+            while digits < 20 && value >= bound {
+                digits += 1
+                bound &*= 10
+            }
+            precondition(count + digits <= base.count)
+            var rest = value
+            var k = count + digits
+            repeat {
+                k -= 1
+                base[k] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            count += digits
+        }
     }
 }
 
-/// One answered request, as the access log records it. Formatted on the log thread, not the request path.
-struct AccessRecord: Sendable {
-    var time: Double
-    var requestId: String
-    var method: String
-    var endpoint: Endpoint
-    var status: Int
-    var nanos: UInt64
+/// A request's method as an index into `HTTPParser.knownMethods`, which every request the server hands on has, so
+/// an access-log record holds no string.
+struct AccessMethod: Sendable, BitwiseCopyable, Equatable {
+    private let index: UInt8
+
+    init(_ method: String) {
+        // The two that carry nearly all traffic, without the search (`AccessLogTests` checks them against the table).
+        if method == "POST" {
+            index = 1
+        } else if method == "GET" {
+            index = 0
+        } else {
+            index = UInt8(truncatingIfNeeded: HTTPParser.knownMethods.firstIndex(of: method) ?? Int(UInt8.max))
+        }
+    }
+
+    /// The method; "OTHER" for one the parser does not know (it would have refused the request).
+    var name: String {
+        Int(index) < HTTPParser.knownMethods.count ? HTTPParser.knownMethods[Int(index)] : "OTHER"
+    }
 }
 
-/// The access log: request threads hand records to a bounded queue and go on; one thread formats and writes them.
-/// A full queue drops the record and counts it (`etalage_log_lines_dropped_total`): a slow stderr must never
-/// slow the answers. The queue's lock guards an append only, and a request never makes a system call for the log:
-/// the log thread wakes every `flushInterval` (or when the queue is half full) and writes what gathered at once.
+/// One answered request, as the access log records it: plain bits, no reference counted, so handing one to the log
+/// is a copy of 48 bytes. Formatted on the log thread, not the request path.
+struct AccessRecord: Sendable, BitwiseCopyable {
+    var time: Double
+    var requestId: RequestID
+    var status: Int
+    var nanos: UInt64
+    var method: AccessMethod
+    var endpoint: Endpoint
+
+    init(time: Double, requestId: RequestID, method: String, endpoint: Endpoint, status: Int, nanos: UInt64) {
+        self.time = time
+        self.requestId = requestId
+        self.status = status
+        self.nanos = nanos
+        self.method = AccessMethod(method)
+        self.endpoint = endpoint
+    }
+}
+
+/// The records of one event loop on their way to the log thread: a ring with one writer (the loop's thread) and one
+/// reader (the log thread), so handing over a record takes no lock, only a store the reader sees by acquire.
+final class AccessRing: @unchecked Sendable {
+    /// `@unchecked Sendable`: `slots` is shared memory, made safe by the protocol: the writer fills slots in
+    /// `taken..<taken + limit` only, then publishes them by moving `written`; the reader reads slots in
+    /// `taken..<written` only, then hands them back by moving `taken`.
+    private let slots: UnsafeMutablePointer<AccessRecord>
+    private let mask: Int
+    /// Records the ring holds at most.
+    let limit: Int
+    /// Records written in all (moved by the writer only).
+    private let written = Atomic<Int>(0)
+    /// Records taken in all (moved by the reader only).
+    private let taken = Atomic<Int>(0)
+    /// The rings of the loops are allocated one after the other: this keeps the next one's hot fields off the
+    /// cache line that holds this one's.
+    private let padding = CacheLinePadding()
+
+    init(limit: Int) {
+        self.limit = max(1, limit)
+        var size = 1
+        while size < self.limit { size <<= 1 }
+        mask = size - 1
+        slots = .allocate(capacity: size)
+    }
+
+    deinit { slots.deallocate() }
+
+    enum Push { case accepted, acceptedHalfFull, full }
+
+    /// From the writer's thread only.
+    @inline(__always)
+    func push(_ record: AccessRecord) -> Push {
+        let end = written.load(ordering: .relaxed)
+        let held = end &- taken.load(ordering: .acquiring)
+        guard held < limit else { return .full }
+        (slots + (end & mask)).initialize(to: record)
+        written.store(end &+ 1, ordering: .releasing)
+        return held + 1 == limit / 2 ? .acceptedHalfFull : .accepted
+    }
+
+    /// From the reader's thread only: appends what the ring holds to `batch` and empties it.
+    func drain(into batch: inout [AccessRecord]) {
+        let start = taken.load(ordering: .relaxed)
+        let end = written.load(ordering: .acquiring)
+        var k = start
+        while k != end {
+            batch.append((slots + (k & mask)).pointee)
+            k &+= 1
+        }
+        taken.store(end, ordering: .releasing)
+    }
+}
+
+/// The lines of one batch, formatted in place: memory grown by doubling and kept from batch to batch (up to a
+/// megabyte), so a line is written with no allocation and no array append.
+private struct LineBuffer: ~Copyable {
+    private var base = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
+    private(set) var count = 0
+
+    deinit { base.deallocate() }
+
+    /// Lets `body` write one line (at most `AccessLineFormatter.maxLineBytes`) and keeps the length it returns.
+    mutating func append(_ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        if base.count - count < AccessLineFormatter.maxLineBytes {
+            let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: base.count * 2)
+            _ = grown.initialize(fromContentsOf: base[0..<count])
+            base.deallocate()
+            base = grown
+        }
+        let written = body(UnsafeMutableBufferPointer(rebasing: base[count..<(count + AccessLineFormatter.maxLineBytes)]))
+        precondition(written >= 0 && written <= AccessLineFormatter.maxLineBytes)
+        count += written
+    }
+
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(rebasing: base[0..<count])) }
+
+    mutating func removeAll() {
+        count = 0
+        if base.count > 1 << 20 {
+            base.deallocate()
+            base = .allocate(capacity: 64 * 1024)
+        }
+    }
+}
+
+/// The access log: request threads hand records over and go on; one thread formats and writes them. A full queue
+/// drops the record and counts it (`etalage_log_lines_dropped_total`): a slow stderr must never slow the answers.
+/// Each event loop hands its records over through a ring of its own (`AccessRing`), with no lock, no system call and
+/// no cache line another loop writes; a reply made on any other thread (the admin API, the event writer) goes through
+/// a queue under a lock. The log thread wakes every `flushInterval` (or when a queue is half full) and writes what
+/// gathered at once, in time order.
 final class AccessLog: Sendable {
     private struct Queue {
         var records: [AccessRecord] = []
-        var closed = false
         var started = false
     }
 
+    /// Records waiting at most: split between the loops' rings, and again for the queue of other threads.
     let capacity: Int
     /// The longest a line waits before it is written. Default 50 ms.
     let flushInterval: Double
     /// Receives each drained batch of formatted lines, each ending in a newline, on the log thread.
     private let write: @Sendable ([UInt8]) -> Void
+    private let rings: [AccessRing]
     private let queue = Mutex(Queue())
+    /// Set by `close`: every later record is refused (and counted as dropped).
+    private let closed = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let droppedLines = AtomicCounter()
 
-    init(capacity: Int = 65_536, flushInterval: Double = 0.05, write: @escaping @Sendable ([UInt8]) -> Void) {
+    /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loopCount`), each of which gets a ring.
+    init(capacity: Int = 65_536, loops: Int = 0, flushInterval: Double = 0.05,
+         write: @escaping @Sendable ([UInt8]) -> Void) {
         self.capacity = capacity
         self.flushInterval = flushInterval
         self.write = write
+        let share = max(1, capacity / max(1, loops))
+        rings = (0..<max(0, loops)).map { _ in AccessRing(limit: share) }
     }
 
     /// Records dropped because the queue was full.
     var dropped: Int { droppedLines.count }
 
+    /// From event loop `loop`'s thread during `respond(to:reply:)` (`HTTPReply.loopIndex`): no lock.
+    func submit(_ record: AccessRecord, loop: Int) {
+        guard loop >= 0, loop < rings.count else { return submit(record) }
+        if closed.load(ordering: .relaxed) {
+            droppedLines.add()
+            return
+        }
+        switch rings[loop].push(record) {
+        case .accepted: break
+        case .acceptedHalfFull: wake.signal()  // a burst: do not wait for the timer
+        case .full: droppedLines.add()
+        }
+    }
+
+    /// From any thread.
     func submit(_ record: AccessRecord) {
         let (accepted, halfFull) = queue.withLock { q -> (Bool, Bool) in
-            guard !q.closed, q.records.count < capacity else { return (false, false) }
+            guard !closed.load(ordering: .relaxed), q.records.count < capacity else { return (false, false) }
             q.records.append(record)
             return (true, q.records.count == capacity / 2)
         }
         if !accepted {
             droppedLines.add()
         } else if halfFull {
-            wake.signal()  // a burst: do not wait for the timer
+            wake.signal()
         }
     }
 
     func start() {
         let begin = queue.withLock { q -> Bool in
-            guard !q.started, !q.closed else { return false }
+            guard !q.started, !closed.load(ordering: .relaxed) else { return false }
             q.started = true
             return true
         }
@@ -158,11 +383,12 @@ final class AccessLog: Sendable {
         thread.start()
     }
 
-    /// Writes out what is queued, refuses anything later, and returns when the log thread is done.
+    /// Writes out what is queued, refuses anything later, and returns when the log thread is done. Called once the
+    /// event loops have stopped, so no loop is between its check of `closed` and its push.
     func close() {
         let wasRunning = queue.withLock { q -> Bool in
-            defer { q.closed = true }
-            return q.started && !q.closed
+            defer { closed.store(true, ordering: .releasing) }
+            return q.started && !closed.load(ordering: .relaxed)
         }
         guard wasRunning else { return }
         wake.signal()
@@ -170,21 +396,40 @@ final class AccessLog: Sendable {
     }
 
     private func run() {
-        // Two buffers swapped under the lock: in the steady state neither side allocates.
-        var batch: [AccessRecord] = []
-        var bytes: [UInt8] = []
+        // Every buffer is kept from batch to batch: in the steady state nothing allocates.
+        var runs: [[AccessRecord]] = Array(repeating: [], count: rings.count + 1)
+        var others: [AccessRecord] = []
+        var heads: [Int] = Array(repeating: 0, count: runs.count)
+        var lines = LineBuffer()
         var formatter = AccessLineFormatter()
         while true {
             _ = wake.wait(timeout: .now() + .nanoseconds(Int(flushInterval * 1e9)))
-            batch.removeAll(keepingCapacity: batch.capacity <= 4_096)
-            let closed = queue.withLock { q -> Bool in
-                swap(&batch, &q.records)
-                return q.closed
+            // Read before draining: a close that lands after this is seen next round, after one more drain.
+            let closing = closed.load(ordering: .acquiring)
+            for i in rings.indices {
+                runs[i].removeAll(keepingCapacity: runs[i].capacity <= 4_096)
+                rings[i].drain(into: &runs[i])
             }
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
-            for record in batch { formatter.append(record, to: &bytes) }
-            if !bytes.isEmpty { write(bytes) }
-            if closed {
+            others.removeAll(keepingCapacity: others.capacity <= 4_096)
+            queue.withLock { q in swap(&others, &q.records) }
+            // Replies from other threads arrive in the order they finished; each ring is in time order already.
+            others.sort { $0.time < $1.time }
+            swap(&others, &runs[rings.count])
+            lines.removeAll()
+            // Merged by time, a few runs at a time: one comparison per run and line.
+            for i in heads.indices { heads[i] = 0 }
+            while true {
+                var next = -1
+                for i in runs.indices where heads[i] < runs[i].count {
+                    if next < 0 || runs[i][heads[i]].time < runs[next][heads[next]].time { next = i }
+                }
+                guard next >= 0 else { break }
+                lines.append { formatter.write(runs[next][heads[next]], into: $0) }
+                heads[next] += 1
+            }
+            swap(&others, &runs[rings.count])
+            if lines.count > 0 { write(lines.bytes) }
+            if closing {
                 finished.signal()
                 return
             }

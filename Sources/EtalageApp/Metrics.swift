@@ -53,6 +53,8 @@ final class AtomicCounter: Sendable {
 
 /// Request counts and latencies by endpoint, and the requests the HTTP engine refused itself. Every series is a
 /// fixed slot in a preallocated matrix of atomics, so recording a request takes no lock and allocates nothing.
+/// Requests are counted in a matrix per event loop (and one for every other thread), added up when rendered: two
+/// loops counting into the same atomics would pass their cache lines back and forth on every request.
 final class ServerMetrics: Sendable {
     /// The statuses counted by code; any other lands in "other".
     static let statuses = [200, 201, 202, 204, 301, 304, 400, 401, 403, 404, 405, 409, 413, 422, 500, 503]
@@ -66,20 +68,27 @@ final class ServerMetrics: Sendable {
     /// The statuses the HTTP engine answers itself (`HTTPParseError`); any other lands in "other".
     static let refusals = [400, 408, 413, 414, 417, 431, 500, 501, 505]
 
-    /// endpoint × (statuses + other)
+    /// Sets of counters: one per event loop, then the one for every other thread.
+    private let shards: Int
+    /// shard × endpoint × (statuses + other)
     private let requests: [AtomicCounter]
-    /// endpoint × (buckets + one above the last): each request counted once, made cumulative when rendered.
+    /// shard × endpoint × (buckets + one above the last): each request counted once, made cumulative when rendered.
     private let durations: [AtomicCounter]
-    /// Per endpoint, the sum of durations in nanoseconds.
+    /// shard × endpoint: the sum of durations in nanoseconds.
     private let durationSums: [AtomicCounter]
     /// refusals + other
     private let refused: [AtomicCounter]
 
-    init() {
-        let endpoints = Endpoint.allCases.count
-        requests = (0..<endpoints * (Self.statuses.count + 1)).map { _ in AtomicCounter() }
-        durations = (0..<endpoints * (Self.buckets.count + 1)).map { _ in AtomicCounter() }
-        durationSums = (0..<endpoints).map { _ in AtomicCounter() }
+    private static let endpoints = Endpoint.allCases.count
+    private static let requestSlots = endpoints * (statuses.count + 1)
+    private static let durationSlots = endpoints * (buckets.count + 1)
+
+    /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loopCount`).
+    init(loops: Int = 0) {
+        shards = max(0, loops) + 1
+        requests = (0..<shards * Self.requestSlots).map { _ in AtomicCounter() }
+        durations = (0..<shards * Self.durationSlots).map { _ in AtomicCounter() }
+        durationSums = (0..<shards * Self.endpoints).map { _ in AtomicCounter() }
         refused = (0..<Self.refusals.count + 1).map { _ in AtomicCounter() }
     }
 
@@ -110,13 +119,15 @@ final class ServerMetrics: Sendable {
         refusals.firstIndex(of: status) ?? refusals.count
     }
 
-    /// Records one answered request.
-    func record(_ endpoint: Endpoint, status: Int, nanos: UInt64) {
-        requests[endpoint.rawValue * (Self.statuses.count + 1) + Self.statusSlot(status)].add()
+    /// Records one answered request. `shard`: the event loop this runs on (`HTTPReply.loopIndex`), nil elsewhere.
+    func record(_ endpoint: Endpoint, status: Int, nanos: UInt64, shard: Int? = nil) {
+        var index = shard ?? shards - 1
+        if index < 0 || index >= shards { index = shards - 1 }
+        requests[index * Self.requestSlots + endpoint.rawValue * (Self.statuses.count + 1) + Self.statusSlot(status)].add()
         var bucket = 0
         while bucket < Self.buckets.count && nanos > Self.buckets[bucket].nanos { bucket += 1 }
-        durations[endpoint.rawValue * (Self.buckets.count + 1) + bucket].add()
-        durationSums[endpoint.rawValue].add(Int(truncatingIfNeeded: nanos))
+        durations[index * Self.durationSlots + endpoint.rawValue * (Self.buckets.count + 1) + bucket].add()
+        durationSums[index * Self.endpoints + endpoint.rawValue].add(Int(truncatingIfNeeded: nanos))
     }
 
     /// Records a request the HTTP engine refused before any endpoint saw it.
@@ -124,12 +135,17 @@ final class ServerMetrics: Sendable {
         refused[Self.refusalSlot(status)].add()
     }
 
+    /// The counter at `slot` of every shard, added up.
+    private func total(_ counters: [AtomicCounter], _ slots: Int, _ slot: Int) -> Int {
+        (0..<shards).reduce(0) { $0 + counters[$1 * slots + slot].count }
+    }
+
     /// Appends the request series in the Prometheus text format.
     func render(into text: inout PrometheusText) {
         text.family("etalage_requests_total", type: "counter", help: "Requests answered, by endpoint and status.")
         for endpoint in Endpoint.allCases {
             for slot in 0...Self.statuses.count {
-                let count = requests[endpoint.rawValue * (Self.statuses.count + 1) + slot].count
+                let count = total(requests, Self.requestSlots, endpoint.rawValue * (Self.statuses.count + 1) + slot)
                 guard count > 0 else { continue }
                 let status = slot < Self.statuses.count ? String(Self.statuses[slot]) : "other"
                 text.sample("etalage_requests_total", ["endpoint": endpoint.label, "status": status], count)
@@ -141,13 +157,13 @@ final class ServerMetrics: Sendable {
             var cumulative = 0
             let base = endpoint.rawValue * (Self.buckets.count + 1)
             for (index, bucket) in Self.buckets.enumerated() {
-                cumulative += durations[base + index].count
+                cumulative += total(durations, Self.durationSlots, base + index)
                 text.sample("etalage_request_duration_seconds_bucket", ["endpoint": endpoint.label, "le": bucket.label], cumulative)
             }
-            cumulative += durations[base + Self.buckets.count].count
+            cumulative += total(durations, Self.durationSlots, base + Self.buckets.count)
             text.sample("etalage_request_duration_seconds_bucket", ["endpoint": endpoint.label, "le": "+Inf"], cumulative)
             text.sample("etalage_request_duration_seconds_sum", ["endpoint": endpoint.label],
-                        Double(durationSums[endpoint.rawValue].count) / 1e9)
+                        Double(total(durationSums, Self.endpoints, endpoint.rawValue)) / 1e9)
             text.sample("etalage_request_duration_seconds_count", ["endpoint": endpoint.label], cumulative)
         }
         text.family("etalage_http_rejected_total", type: "counter",

@@ -5,6 +5,9 @@ import Synchronization
 /// new snapshot whole, so no request ever sees half of one, and none waits for a build.
 final class SnapshotCell: Sendable {
     private let current: Mutex<Snapshot>
+    /// Counts swaps, moved after each: an event loop that holds the snapshot of the generation it reads here has the
+    /// current one (`LoopState`), and skips the lock, which every loop would otherwise take for every request.
+    private let swaps = Atomic<Int>(0)
     /// Why the last refresh failed, while serving from an older snapshot; nil when healthy.
     private let problem = Mutex<String?>(nil)
 
@@ -13,8 +16,11 @@ final class SnapshotCell: Sendable {
     /// The snapshot to answer from. The lock guards a pointer copy only.
     var snapshot: Snapshot { current.withLock { $0 } }
 
+    var generation: Int { swaps.load(ordering: .acquiring) }
+
     func swap(_ snapshot: Snapshot) {
         current.withLock { $0 = snapshot }
+        swaps.add(1, ordering: .releasing)
         problem.withLock { $0 = nil }
     }
 

@@ -20,9 +20,14 @@ final class Connection {
 
     let fd: Int32
     let registration: UInt32
-    var parser: HTTPParser
+    // `@exclusivity(unchecked)` on the three fields mutated in place on every request: a class's stored property
+    // otherwise costs a runtime access check (about a hundred instructions, a thread-local lookup each) per
+    // mutation. Safe here because a connection is touched only by its loop's thread, and nothing that mutates
+    // them in place (`parser.next()`, `serialize(into: &out)`, `out.withBytes`, `syncResponse.take()`) calls out
+    // to code that could reach the same connection.
+    @exclusivity(unchecked) var parser: HTTPParser
     /// Serialized responses not yet sent, from `outOffset` on.
-    var out: [UInt8] = []
+    @exclusivity(unchecked) var out = OutputBuffer()
     var outOffset = 0
     /// Edge-triggered epoll: the socket may hold unread bytes until a read returns short or EAGAIN.
     var mayRead = true
@@ -40,7 +45,7 @@ final class Connection {
     var awaiting = false
     /// True while `respond(to:reply:)` runs, so a synchronous reply is written after it returns, not re-entered.
     var inRespond = false
-    var syncResponse: HTTPResponse?
+    @exclusivity(unchecked) var syncResponse: HTTPResponse?
     /// Numbers requests on this connection; a reply for an older one (timed out) is dropped.
     var sequence: UInt32 = 0
     var requestIsHead = false
@@ -65,20 +70,42 @@ final class Connection {
     /// Nothing in progress: no request bytes, nothing with the responder, nothing to send.
     var isIdle: Bool { !awaiting && pendingOutput == 0 && parser.isIdle && !lingering }
 
-    func setPhase(_ next: Phase, now: UInt64, configuration: HTTPServerConfiguration) {
+    /// `timeout`: the next phase's, from the loop's `PhaseTimeouts`.
+    func setPhase(_ next: Phase, now: UInt64, timeout: UInt64) {
         guard next != phase || deadline == .max else { return }
         let previous = phase
         phase = next
         // A slow client's first request is timed from accept, not from its first byte.
         if previous == .idleFirst && next == .head && deadline != .max { return }
-        let seconds: Double
-        switch next {
-        case .idleFirst, .head: seconds = configuration.headerReadTimeout
-        case .idle, .write: seconds = configuration.idleTimeout
-        case .body: seconds = configuration.bodyReadTimeout
-        case .response: seconds = configuration.responseTimeout
-        case .linger: seconds = min(2, max(0.1, configuration.idleTimeout))
+        deadline = now &+ timeout
+    }
+}
+
+/// Each phase's timeout in nanoseconds, worked out once per loop: the phase changes several times per request,
+/// and passing the whole configuration (or this) there copied it every time.
+struct PhaseTimeouts {
+    let headerRead: UInt64
+    let idle: UInt64
+    let body: UInt64
+    let response: UInt64
+    let linger: UInt64
+
+    init(_ configuration: HTTPServerConfiguration) {
+        func nanos(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+        headerRead = nanos(configuration.headerReadTimeout)
+        idle = nanos(configuration.idleTimeout)
+        body = nanos(configuration.bodyReadTimeout)
+        response = nanos(configuration.responseTimeout)
+        linger = nanos(min(2, max(0.1, configuration.idleTimeout)))
+    }
+
+    subscript(_ phase: Connection.Phase) -> UInt64 {
+        switch phase {
+        case .idleFirst, .head: headerRead
+        case .idle, .write: idle
+        case .body: body
+        case .response: response
+        case .linger: linger
         }
-        deadline = now &+ UInt64(max(0, seconds) * 1e9)
     }
 }

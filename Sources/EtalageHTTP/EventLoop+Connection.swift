@@ -109,7 +109,7 @@ extension EventLoop {
             next = .body
         }
         if next != c.phase {
-            c.setPhase(next, now: loopNanos, configuration: configuration)
+            c.setPhase(next, now: loopNanos, timeout: timeouts[next])
         }
     }
 
@@ -119,7 +119,7 @@ extension EventLoop {
         c.requestIsHead = request.method == "HEAD"
         c.requestKeepsAlive = c.parser.lastRequestKeepsAlive
         c.requestIsHTTP10 = request.minorVersion == 0
-        c.setPhase(.response, now: loopNanos, configuration: configuration)
+        c.setPhase(.response, now: loopNanos, timeout: timeouts[.response])
         c.inRespond = true
         responder.respond(to: request, reply: HTTPReply(loop: self, fd: c.fd, registration: c.registration,
                                                         sequence: c.sequence))
@@ -163,9 +163,7 @@ extension EventLoop {
         while c.outOffset < c.out.count {
             let result: IOResult<Int>
             do {
-                result = try c.out.withUnsafeBytes { bytes in
-                    try Posix.send(c.fd, UnsafeRawBufferPointer(rebasing: bytes[c.outOffset...]))
-                }
+                result = try c.out.withBytes(from: c.outOffset) { bytes in try Posix.send(c.fd, bytes) }
             } catch {
                 closeConnection(c)  // EPIPE, ECONNRESET: the peer is gone
                 return
@@ -174,21 +172,17 @@ extension EventLoop {
             case .processed(let n):
                 c.outOffset += n
                 if c.phase == .write {
-                    c.deadline = loopNanos &+ UInt64(configuration.idleTimeout * 1e9)
+                    c.deadline = loopNanos &+ timeouts.idle
                 }
             case .wouldBlock:
                 setWritableInterest(c, true)
                 if c.phase != .write && !c.awaiting {
-                    c.setPhase(.write, now: loopNanos, configuration: configuration)
+                    c.setPhase(.write, now: loopNanos, timeout: timeouts[.write])
                 }
                 return
             }
         }
-        if c.out.capacity > 64 * 1024 {
-            c.out = []  // do not keep a large buffer for an idle connection
-        } else {
-            c.out.removeAll(keepingCapacity: true)
-        }
+        c.out.removeAll(keepingCapacityUpTo: 64 * 1024)
         c.outOffset = 0
         if c.wantsWritable { setWritableInterest(c, false) }
         if c.closeAfterFlush && !c.awaiting && !c.isClosed {
@@ -206,7 +200,7 @@ extension EventLoop {
         Posix.shutdownWrite(c.fd)
         c.lingering = true
         lingeringCount += 1
-        c.setPhase(.linger, now: loopNanos, configuration: configuration)
+        c.setPhase(.linger, now: loopNanos, timeout: timeouts[.linger])
         c.mayRead = true
         discardInput(c)
     }
@@ -253,7 +247,8 @@ extension EventLoop {
         }
         if !c.isClosed && c.deadline == .max {
             // Sending stalled: give the write a bounded time too.
-            c.setPhase(c.lingering ? .linger : .write, now: now, configuration: configuration)
+            let next: Connection.Phase = c.lingering ? .linger : .write
+            c.setPhase(next, now: now, timeout: timeouts[next])
         }
     }
 }

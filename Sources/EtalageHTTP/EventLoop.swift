@@ -11,6 +11,7 @@ import Foundation
 final class EventLoop: @unchecked Sendable {
     let index: Int
     let configuration: HTTPServerConfiguration
+    let timeouts: PhaseTimeouts
     let responder: any HTTPResponder
     let epfd: Int32
     let wakeFD: Int32
@@ -29,7 +30,9 @@ final class EventLoop: @unchecked Sendable {
     private var stopped = false
 
     // Loop-thread state.
-    var connections: [Connection?] = []
+    /// By fd. `@exclusivity(unchecked)`: read on every reply, it is only touched on the loop thread, and no
+    /// access to it is held across a call (each is a single read or a single element store).
+    @exclusivity(unchecked) var connections: [Connection?] = []
     var connectionCount = 0
     /// Connections whose answer is sent and that only wait for the peer's FIN; shutdown does not wait for them.
     var lingeringCount = 0
@@ -69,6 +72,7 @@ final class EventLoop: @unchecked Sendable {
         self.index = index
         self.listenFD = listenFD
         self.configuration = configuration
+        self.timeouts = PhaseTimeouts(configuration)
         self.responder = responder
         self.onExit = onExit
         let loops = max(1, configuration.loopCount)
@@ -266,7 +270,7 @@ final class EventLoop: @unchecked Sendable {
             connections[Int(fd)] = connection
             connectionCount += 1
             let now = loopNanos
-            connection.setPhase(.idleFirst, now: now, configuration: configuration)
+            connection.setPhase(.idleFirst, now: now, timeout: timeouts[.idleFirst])
             if nextTick == 0 || nextTick > now + tickNanos { nextTick = now + tickNanos }
         }
     }

@@ -24,13 +24,14 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// The parser's buffer and the fields' byte ranges in it; empty `spans` means `list` holds the fields.
     private var rawBytes: [UInt8] = []
     private var rawSpans: [HTTPParser.FieldSpan] = []
-    /// Every field is safe to write as it is (`HTTPResponse.isSafe`): checked when a field is added, so a shared
-    /// header list (`Content-Type: application/json`) is not checked again for every response that carries it.
-    private(set) var allSafe: Bool
+    /// `list` as a response writes it (`Name: value` CRLF per field), kept up to date as fields are added: a shared
+    /// header list (`Content-Type: application/json`) is then checked and encoded once, not for every response that
+    /// carries it. Fields the server writes itself and fields that could split the response are left out.
+    private var wire: [UInt8] = []
 
     public init(_ fields: [(name: String, value: String)] = []) {
         list = fields
-        allSafe = fields.allSatisfy(HTTPResponse.isSafeField)
+        for field in fields { HTTPHeaders.appendWire(field, to: &wire) }
     }
 
     /// Fields the parser has already checked (token names, values without CTLs but HT), as ranges of `bytes`:
@@ -39,7 +40,6 @@ public struct HTTPHeaders: Sendable, Sequence {
         list = []
         rawBytes = bytes
         rawSpans = spans
-        allSafe = true
     }
 
     /// The fields in arrival order.
@@ -58,12 +58,33 @@ public struct HTTPHeaders: Sendable, Sequence {
         list = fields
         rawBytes = []
         rawSpans = []
+        wire = []
+        for field in list { HTTPHeaders.appendWire(field, to: &wire) }
     }
 
     public mutating func add(_ name: String, _ value: String) {
         materialize()
         list.append((name, value))
-        allSafe = allSafe && HTTPResponse.isSafeField((name, value))
+        HTTPHeaders.appendWire((name, value), to: &wire)
+    }
+
+    /// Calls `body` with the fields as a response writes them (see `wire`).
+    func withWire<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if rawSpans.isEmpty { return wire.withUnsafeBufferPointer(body) }
+        var bytes: [UInt8] = []
+        for field in fields { HTTPHeaders.appendWire(field, to: &bytes) }
+        return bytes.withUnsafeBufferPointer(body)
+    }
+
+    private static func appendWire(_ field: (name: String, value: String), to wire: inout [UInt8]) {
+        // Never let a CR or LF from a responder split the response (RFC 9112 §11.1).
+        guard HTTPResponse.isResponderField(field.name), HTTPResponse.isSafeField(field) else { return }
+        wire.append(contentsOf: field.name.utf8)
+        wire.append(UInt8(ascii: ":"))
+        wire.append(SP)
+        wire.append(contentsOf: field.value.utf8)
+        wire.append(CR)
+        wire.append(LF)
     }
 
     /// The first value of the field `name`, or nil.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An incremental, resumable HTTP/1.1 request parser (RFC 9112).
 ///
 /// Feed bytes as they arrive with `append`, then call `next()` until it returns nil (needs more bytes).
@@ -62,6 +66,9 @@ public struct HTTPParser: Sendable {
     private var targetEnd = 0
     private var versionIndex = 0
     private var minorVersion = 1
+    /// The last request's target, with its path and query as decoded for origin-form: a keep-alive client mostly
+    /// asks for the same target again, and comparing bytes costs less than decoding new strings.
+    private var lastTarget: (target: String, path: String, query: String?) = ("", "", nil)
     // Header section.
     private var headersStart = 0
     private var headerCount = 0
@@ -82,6 +89,11 @@ public struct HTTPParser: Sendable {
     // Body.
     private var head: HTTPRequest?
     private var body: [UInt8] = []
+    /// The array the last body that came with its head went out in, shared with that request (see `finishHead`).
+    private var reusableBody: [UInt8] = []
+    /// Bodies up to this size go out in `reusableBody` (a decision context is a few hundred bytes), so an idle
+    /// connection holds no more than this for it.
+    private static let reusableBodyBytes = 4 * 1024
     private var remaining = 0
     private var chunkSizeDigits = 0
     private var chunkLineBytes = 0
@@ -104,8 +116,10 @@ public struct HTTPParser: Sendable {
     /// `isIdle`, and whether the head (request line and header fields) of a request is incomplete, for the event
     /// loop. `mutating` only so that a parser held in a class is read in place: a non-mutating getter copied the
     /// whole struct, retains and releases included.
+    @inline(__always)
     mutating func readingState() -> (idle: Bool, readingHead: Bool) {
-        let idle = isIdle
+        // `isIdle` spelled out: calling the getter from here copied the parser again.
+        let idle = (state == .start || state == .startLF || state == .closed) && pos == buffer.count
         return (idle, !idle && state.rawValue <= State.headEndLF.rawValue)
     }
 
@@ -119,7 +133,13 @@ public struct HTTPParser: Sendable {
     }
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        buffer.append(contentsOf: bytes)
+        if pos > 0 && pos == buffer.count && mayDropConsumed {
+            // All consumed (see `compact`): the new bytes take the old ones' place.
+            buffer.replaceSubrange(0..<buffer.count, with: bytes)
+            pos = 0
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
     }
 
     public mutating func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
@@ -155,24 +175,32 @@ public struct HTTPParser: Sendable {
         }
     }
 
-    /// Drops consumed bytes when no span points into them (outside the head and trailer section); spans are
-    /// offsets into `buffer`, so the head being parsed must stay where it is.
-    private mutating func compact() {
-        guard pos > 0 else { return }
+    /// Whether consumed bytes may be dropped: no span points into them (outside the head and trailer section);
+    /// spans are offsets into `buffer`, so the head being parsed must stay where it is.
+    private var mayDropConsumed: Bool {
         switch state {
         case .method, .target, .version, .requestLineLF, .fieldStart, .fieldName, .fieldValue, .fieldLF, .headEndLF:
-            return
+            return false
         default:
-            if pos == buffer.count {
-                // Keep a small buffer for the next request; give a large one back (thousands of idle
-                // keep-alive connections must not each hold the capacity of their largest upload).
-                buffer.removeAll(keepingCapacity: buffer.capacity <= 16 * 1024)
-                pos = 0
-            } else if pos >= 16 * 1024 || pos * 2 >= buffer.count {
-                // Lazily, so many pipelined requests in one read do not move the rest of the buffer each time.
-                buffer.removeSubrange(0..<pos)
+            return true
+        }
+    }
+
+    /// Drops consumed bytes when `mayDropConsumed`.
+    private mutating func compact() {
+        guard pos > 0, mayDropConsumed else { return }
+        if pos == buffer.count {
+            // A small buffer is kept for the next request, its bytes left for `append` to overwrite in one step;
+            // a large one is given back (thousands of idle keep-alive connections must not each hold the
+            // capacity of their largest upload).
+            if buffer.capacity > 16 * 1024 {
+                buffer = []
                 pos = 0
             }
+        } else if pos >= 16 * 1024 || pos * 2 >= buffer.count {
+            // Lazily, so many pipelined requests in one read do not move the rest of the buffer each time.
+            buffer.removeSubrange(0..<pos)
+            pos = 0
         }
     }
 
@@ -225,22 +253,16 @@ public struct HTTPParser: Sendable {
     /// section) is complete; false when it needs more bytes.
     private mutating func scanHead() throws(HTTPParseError) -> Bool {
         let bytes = buffer
+        let classes = CharClass.table
         let done = try bytes.withUnsafeBufferPointer { (p) throws(HTTPParseError) -> Bool in
             let n = p.count
             var i = pos
             defer { pos = i }
+            // Limits are checked per byte, so the verdict never depends on how the input was split: the request line,
+            // without its CRLF, may be maxRequestLineBytes long (else 414), the header (or trailer) section, CRLFs
+            // included, maxHeaderBytes (else 431). Each state checks them before it looks at a byte; the scanning
+            // states bound their loops by them.
             while i < n {
-                // Limits are checked per byte, so the verdict never depends on how the input was split.
-                switch state {
-                case .method, .target, .version:
-                    // The request line, without its CRLF, may be maxRequestLineBytes long.
-                    if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
-                case .fieldStart, .fieldName, .fieldValue, .fieldLF, .headEndLF:
-                    // The header (or trailer) section, CRLFs included, may be maxHeaderBytes long.
-                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
-                default:
-                    break
-                }
                 switch state {
                 case .start:
                     // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
@@ -259,7 +281,7 @@ public struct HTTPParser: Sendable {
                 case .method:
                     // RFC 9112 §3.1: method = token, followed by exactly one SP.
                     let stop = min(n, lineStart + limits.maxRequestLineBytes)
-                    while i < stop && CharClass.isToken(p[i]) { i += 1 }
+                    while i < stop && classes[Int(p[i])] & CharClass.token != 0 { i += 1 }
                     if i == n { continue }
                     if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
                     guard p[i] == SP, i > lineStart else { throw .badRequest("invalid method") }
@@ -272,7 +294,7 @@ public struct HTTPParser: Sendable {
                 case .target:
                     // RFC 9112 §3.2 with RFC 3986 characters; `"`, `|`, `{`, non-ASCII and controls are refused.
                     let stop = min(n, lineStart + limits.maxRequestLineBytes)
-                    while i < stop && CharClass.isTarget(p[i]) { i += 1 }
+                    while i < stop && classes[Int(p[i])] & CharClass.target != 0 { i += 1 }
                     if i == n { continue }
                     if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
                     let b = p[i]
@@ -290,6 +312,16 @@ public struct HTTPParser: Sendable {
                     }
                 case .version:
                     // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive.
+                    if i >= lineStart + limits.maxRequestLineBytes && p[i] != CR { throw .uriTooLong }
+                    if versionIndex == 0, i + 9 <= n, i + 8 <= lineStart + limits.maxRequestLineBytes,
+                       let minor = HTTPParser.wholeVersion(p, i) {
+                        // The usual case, all of it at once: the byte by byte path below gives the same verdict,
+                        // and is the one that explains what is wrong with any other version.
+                        minorVersion = minor
+                        i += 9
+                        state = .requestLineLF
+                        continue
+                    }
                     let b = p[i]
                     switch versionIndex {
                     case 0...4:
@@ -317,6 +349,7 @@ public struct HTTPParser: Sendable {
                     headersStart = i
                     state = .fieldStart
                 case .fieldStart:
+                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
                     let b = p[i]
                     if b == CR {
                         state = .headEndLF
@@ -324,7 +357,7 @@ public struct HTTPParser: Sendable {
                     } else if b == SP || b == HT {
                         // RFC 9112 §5.2 (obs-fold) and §2.2 (whitespace after the start line): reject.
                         throw .badRequest("obsolete line folding or leading whitespace in a field line")
-                    } else if CharClass.isToken(b) {
+                    } else if classes[Int(b)] & CharClass.token != 0 {
                         headerCount += 1
                         if headerCount > limits.maxHeaderCount { throw .tooManyHeaders }
                         fieldNameStart = i
@@ -337,7 +370,7 @@ public struct HTTPParser: Sendable {
                     }
                 case .fieldName:
                     let stop = min(n, headersStart + limits.maxHeaderBytes)
-                    while i < stop && CharClass.isToken(p[i]) { i += 1 }
+                    while i < stop && classes[Int(p[i])] & CharClass.token != 0 { i += 1 }
                     if i == n { continue }
                     if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
                     let b = p[i]
@@ -355,7 +388,7 @@ public struct HTTPParser: Sendable {
                 case .fieldValue:
                     // RFC 9110 §5.5: field-vchar, SP, HTAB and obs-text; NUL, CR, LF and other controls refused.
                     let stop = min(n, headersStart + limits.maxHeaderBytes)
-                    while i < stop && CharClass.isFieldValue(p[i]) { i += 1 }
+                    i = CharClass.skipFieldValue(p, from: i, to: stop, classes)
                     if i == n { continue }
                     if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
                     let b = p[i]
@@ -369,11 +402,13 @@ public struct HTTPParser: Sendable {
                         throw .badRequest("invalid character in field value")
                     }
                 case .fieldLF:
+                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
                     guard p[i] == LF else { throw .badRequest("bare CR in header section") }
                     i += 1
                     try completeField(p)
                     state = .fieldStart
                 case .headEndLF:
+                    if i >= headersStart + limits.maxHeaderBytes { throw .headerTooLarge }
                     guard p[i] == LF else { throw .badRequest("bare CR in header section") }
                     i += 1
                     return true
@@ -400,7 +435,7 @@ public struct HTTPParser: Sendable {
         let ns = fieldNameStart
         let nameLength = fieldNameEnd - fieldNameStart
         switch nameLength {
-        case 14 where CharClass.equalsLowercase(p, ns, "content-length"):
+        case 14 where CharClass.nameEquals(p, ns, "content-length"):
             // RFC 9112 §6.3: Content-Length with Transfer-Encoding, duplicates, lists or non-digits are all
             // framing doubts; we reject them rather than guess (§6.3 items 3 and 5).
             if transferEncodingSeen { throw .badRequest("both Content-Length and Transfer-Encoding") }
@@ -415,7 +450,7 @@ public struct HTTPParser: Sendable {
             }
             if value > limits.maxBodyBytes { throw .bodyTooLarge }
             contentLength = value
-        case 17 where CharClass.equalsLowercase(p, ns, "transfer-encoding"):
+        case 17 where CharClass.nameEquals(p, ns, "transfer-encoding"):
             // RFC 9112 §6.1, §6.3 item 4: chunked must be the final coding and appear once; we implement no
             // other coding, so any other is 501 (RFC 9112 §6.1 "SHOULD respond with 501").
             if contentLength != nil { throw .badRequest("both Content-Length and Transfer-Encoding") }
@@ -429,17 +464,17 @@ public struct HTTPParser: Sendable {
                 }
             }
             if !chunked { throw .badRequest("empty Transfer-Encoding") }
-        case 10 where CharClass.equalsLowercase(p, ns, "connection"):
+        case 10 where CharClass.nameEquals(p, ns, "connection"):
             // RFC 9112 §9.3, §9.6: "close" ends the connection; HTTP/1.0 persists only with "keep-alive".
             try forEachListElement(p, vs, ve) { (s, e) throws(HTTPParseError) in
                 if e - s == 5 && CharClass.equalsLowercase(p, s, "close") { closeToken = true }
                 if e - s == 10 && CharClass.equalsLowercase(p, s, "keep-alive") { keepAliveToken = true }
             }
-        case 6 where CharClass.equalsLowercase(p, ns, "expect"):
+        case 6 where CharClass.nameEquals(p, ns, "expect"):
             // RFC 9110 §10.1.1: only 100-continue is defined; MAY answer 417 to anything else.
             guard ve - vs == 12 && CharClass.equalsLowercase(p, vs, "100-continue") else { throw .expectationFailed }
             expectContinue = true
-        case 4 where CharClass.equalsLowercase(p, ns, "host"):
+        case 4 where CharClass.nameEquals(p, ns, "host"):
             // RFC 9112 §3.2: more than one Host field line MUST be answered with 400.
             hostCount += 1
             if hostCount > 1 { throw .badRequest("more than one Host field") }
@@ -470,11 +505,23 @@ public struct HTTPParser: Sendable {
             throw .badRequest("Transfer-Encoding in an HTTP/1.0 request")
         }
         let (target, originPath, originQuery) = buffer.withUnsafeBufferPointer { p -> (String, String, String?) in
+            let length = targetEnd - targetStart
+            if lastTarget.target.utf8.count == length, let bytes = p.baseAddress {
+                var last = lastTarget.target
+                let start = targetStart
+                if last.withUTF8({ $0.baseAddress.map { memcmp($0, bytes + start, length) == 0 } ?? false }) {
+                    return lastTarget
+                }
+            }
             let target = HTTPHeaders.decode(p, targetStart, targetEnd)
             var q = targetStart
             while q < targetEnd && p[q] != UInt8(ascii: "?") { q += 1 }
-            if q == targetEnd { return (target, target, nil) }
-            return (target, HTTPHeaders.decode(p, targetStart, q), HTTPHeaders.decode(p, q + 1, targetEnd))
+            if q == targetEnd {
+                lastTarget = (target, target, nil)
+            } else {
+                lastTarget = (target, HTTPHeaders.decode(p, targetStart, q), HTTPHeaders.decode(p, q + 1, targetEnd))
+            }
+            return lastTarget
         }
         var path = originPath
         var query = originQuery
@@ -498,8 +545,19 @@ public struct HTTPParser: Sendable {
             // No body, or all of it came with the head (the usual case): the request is complete now.
             // RFC 9110 §9.3.6: CONNECT has no content; what follows belongs to a tunnel we do not open.
             let start = pos
-            let content = length == 0 ? [] : buffer.withUnsafeBufferPointer {
-                Array(UnsafeBufferPointer(rebasing: $0[start..<(start + length)]))
+            var content: [UInt8] = []
+            if length > HTTPParser.reusableBodyBytes {
+                // Not kept for the next request: an idle connection should not hold its largest upload.
+                content = buffer.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
+            } else if length > 0 {
+                // Into the last request's array: that request is gone by now, so the array is ours alone and takes
+                // the bytes without an allocation. (Were it still held, this would copy it first, and neither
+                // would see the other's bytes.)
+                buffer.withUnsafeBufferPointer {
+                    reusableBody.replaceSubrange(reusableBody.indices,
+                                                 with: UnsafeBufferPointer(rebasing: $0[start..<(start + length)]))
+                }
+                content = reusableBody
             }
             pos += length
             resetMessage()
@@ -701,13 +759,27 @@ public struct HTTPParser: Sendable {
         }
     }
 
+    /// `HTTP/1.x` followed by CR at `i` (the caller checked that nine bytes are there): the minor version, else nil.
+    @inline(__always)
+    private static func wholeVersion(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        guard let base = p.baseAddress else { return nil }
+        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+        // "HTTP/1." in the low seven bytes (little-endian), a digit in the eighth.
+        guard UInt64(littleEndian: word) & 0x00FF_FFFF_FFFF_FFFF == 0x002E_312F_5054_5448 else { return nil }
+        let digit = UInt8(truncatingIfNeeded: UInt64(littleEndian: word) >> 56)
+        guard CharClass.isDigit(digit), p[i + 8] == CR else { return nil }
+        // RFC 9110 §6.2: a higher 1.x minor is answered as the highest we implement, 1.1.
+        return digit == UInt8(ascii: "0") ? 0 : 1
+    }
+
     // MARK: - Methods
 
     private static let httpSlash: StaticString = "HTTP/"
 
     /// Methods we recognise: RFC 9110 §9, PATCH (RFC 5789), WebDAV and the other registered methods llhttp knows.
     /// Returning the literal avoids allocating a string per request. Unknown methods are 501 (RFC 9110 §9.1).
-    static let knownMethods: [String] = [
+    /// Every request the server hands to a responder has one of these, GET and POST first.
+    public static let knownMethods: [String] = [
         "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE", "QUERY",
         "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND",
         "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE",
@@ -774,6 +846,44 @@ enum CharClass {
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
+    /// Flags in `table`.
+    static let token: UInt8 = 1
+    static let target: UInt8 = 2
+    static let fieldValue: UInt8 = 4
+
+    /// The classes of every byte value as flags, for the head's scan loops, where a table load costs a third of the
+    /// masks' selects. Built from the masks, so the two cannot disagree; never freed.
+    nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for value in 0...255 {
+            let b = UInt8(value)
+            table[value] = (isToken(b) ? token : 0) | (isTarget(b) ? target : 0) | (isFieldValue(b) ? fieldValue : 0)
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// The index of the first byte in `from..<to` that is not field-vchar, SP, HTAB or obs-text (RFC 9110 §5.5), or
+    /// `to`. Eight bytes at a time while none is a control character: a value ends at CR, itself a control.
+    @inline(__always)
+    static func skipFieldValue(_ p: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
+                               _ classes: UnsafePointer<UInt8>) -> Int {
+        var i = start
+        if let base = p.baseAddress {
+            while i + 8 <= end {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                // A high bit for any byte below 0x20, and for any byte equal to 0x7F (DEL); HTAB is a control
+                // too and takes the byte path. Both tests flag the first such byte exactly.
+                let below = (word &- 0x2020_2020_2020_2020) & ~word
+                let del = word ^ 0x7F7F_7F7F_7F7F_7F7F
+                let isDel = (del &- 0x0101_0101_0101_0101) & ~del
+                if (below | isDel) & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+        }
+        while i < end && classes[Int(p[i])] & fieldValue != 0 { i += 1 }
+        return i
+    }
+
     @inline(__always)
     static func hexValue(_ b: UInt8) -> Int? {
         switch b {
@@ -794,6 +904,30 @@ enum CharClass {
             var b = p[start + k]
             if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b |= 0x20 }
             if b != l[k] { return false }
+        }
+        return true
+    }
+
+    /// `equalsLowercase` for a field name, eight bytes at a time. Setting bit 0x20 lowercases a letter; the only
+    /// other bytes it could turn into a letter or `-` of the literal are controls (`-` is 0x2D, 0x0D | 0x20), and a
+    /// field name is a token, which has none.
+    @inline(__always)
+    static func nameEquals(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ lower: StaticString) -> Bool {
+        let count = lower.utf8CodeUnitCount
+        guard start >= 0, start + count <= p.count, let base = p.baseAddress else { return false }
+        let name = UnsafeRawPointer(base + start)
+        let literal = UnsafeRawPointer(lower.utf8Start)
+        var k = 0
+        while k + 8 <= count {
+            let word = name.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            if word | 0x2020_2020_2020_2020 != literal.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            k += 8
+        }
+        while k < count {
+            if name.load(fromByteOffset: k, as: UInt8.self) | 0x20 != literal.load(fromByteOffset: k, as: UInt8.self) {
+                return false
+            }
+            k += 1
         }
         return true
     }

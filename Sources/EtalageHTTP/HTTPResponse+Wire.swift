@@ -10,52 +10,45 @@ extension HTTPResponse {
     ///   - headRequest: the request was HEAD: announce the length, send no body (RFC 9110 §9.3.2).
     ///   - close: add `Connection: close`; the server closes after this response.
     ///   - keepAlive10: the request was HTTP/1.0 with keep-alive: say so, or the client will not reuse it.
-    func serialize(into out: inout [UInt8], date: DateCache, headRequest: Bool, close: Bool, keepAlive10: Bool) {
+    func serialize(into out: inout OutputBuffer, date: DateCache, headRequest: Bool, close: Bool, keepAlive10: Bool) {
         let code = (100...999).contains(status) ? status : 500
         let reason = HTTPResponse.reasonPhrase(code)
         // RFC 9110 §8.6: no Content-Length in 1xx or 204; 304 carries no content.
         let bodyAllowed = !(code < 200 || code == 204 || code == 304)
-        let fields = headers.fields
         let dateLine = date.current()
-        // The head is written into a stack buffer with one bounds computation and appended once: appending its
-        // twenty-odd pieces to `out` one by one cost more than the rest of the response.
-        var capacity = HTTPResponse.statusLinePrefix.utf8CodeUnitCount + 4 + reason.utf8CodeUnitCount + 2
-        for field in fields { capacity += field.name.utf8.count + field.value.utf8.count + 4 }
-        capacity += HTTPResponse.contentLengthPrefix.utf8CodeUnitCount + 20 + 2 + dateLine.count
-            + HTTPResponse.connectionKeepAlive.utf8CodeUnitCount + 2
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            var w = HeadWriter(buffer)
-            w.put(HTTPResponse.statusLinePrefix)
-            w.put(UInt8(ascii: "0") + UInt8(code / 100))
-            w.put(UInt8(ascii: "0") + UInt8(code / 10 % 10))
-            w.put(UInt8(ascii: "0") + UInt8(code % 10))
-            w.put(SP)
-            w.put(reason)
-            w.put(CR); w.put(LF)
-            for field in fields where HTTPResponse.isResponderField(field.name) {
-                // Never let a CR or LF from a responder split the response (RFC 9112 §11.1).
-                guard headers.allSafe || HTTPResponse.isSafeField(field) else { continue }
-                w.put(field.name)
-                w.put(UInt8(ascii: ":")); w.put(SP)
-                w.put(field.value)
+        headers.withWire { fields in
+            // The head is written in place with one bounds computation: appended piece by piece, its twenty-odd
+            // pieces cost more than the rest of the response.
+            let limit = HTTPResponse.statusLinePrefix.utf8CodeUnitCount + 4 + reason.utf8CodeUnitCount + 2
+                + fields.count + HTTPResponse.contentLengthPrefix.utf8CodeUnitCount + 20 + 2 + dateLine.count
+                + HTTPResponse.connectionKeepAlive.utf8CodeUnitCount + 2
+            out.write(atMost: limit) { buffer in
+                var w = HeadWriter(buffer)
+                w.put(HTTPResponse.statusLinePrefix)
+                w.put(UInt8(ascii: "0") + UInt8(code / 100))
+                w.put(UInt8(ascii: "0") + UInt8(code / 10 % 10))
+                w.put(UInt8(ascii: "0") + UInt8(code % 10))
+                w.put(SP)
+                w.put(reason)
                 w.put(CR); w.put(LF)
-            }
-            if bodyAllowed {
-                w.put(HTTPResponse.contentLengthPrefix)
-                w.putDecimal(body.count)
+                w.put(fields)
+                if bodyAllowed {
+                    w.put(HTTPResponse.contentLengthPrefix)
+                    w.putDecimal(body.count)
+                    w.put(CR); w.put(LF)
+                }
+                w.put(dateLine)
+                if close {
+                    w.put(HTTPResponse.connectionClose)
+                } else if keepAlive10 {
+                    w.put(HTTPResponse.connectionKeepAlive)
+                }
                 w.put(CR); w.put(LF)
+                return w.count
             }
-            w.put(dateLine)
-            if close {
-                w.put(HTTPResponse.connectionClose)
-            } else if keepAlive10 {
-                w.put(HTTPResponse.connectionKeepAlive)
-            }
-            w.put(CR); w.put(LF)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<w.count]))
         }
         if bodyAllowed && !headRequest {
-            out.append(contentsOf: body)
+            out.append(body)
         }
     }
 
@@ -180,13 +173,6 @@ extension HTTPResponse {
     }
 }
 
-extension Array where Element == UInt8 {
-    @inline(__always)
-    mutating func append(static text: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-}
-
 /// The `Date` field (RFC 9110 §6.6.1, IMF-fixdate), formatted at most once a second per event loop.
 final class DateCache {
     private var second: Int = -1
@@ -252,18 +238,24 @@ struct HeadWriter {
         bytes.withUnsafeBufferPointer { put($0) }
     }
 
-    @inline(__always)
-    mutating func put(_ text: String) {
-        var text = text
-        text.withUTF8 { put($0) }
-    }
-
+    /// A non-negative number in decimal, written from its last digit back: dividing by the constant 10 compiles to
+    /// a multiplication, where dividing by a running power of ten did not.
     mutating func putDecimal(_ value: Int) {
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        while divisor > 0 {
-            put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
+        precondition(value >= 0)
+        var digits = 1
+        var bound = 10
+        while digits < 19 && value >= bound {
+            digits += 1
+            bound &*= 10
         }
+        precondition(count + digits <= base.count)
+        var rest = value
+        var k = count + digits
+        repeat {
+            k -= 1
+            base[k] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
+        count += digits
     }
 }

@@ -84,6 +84,35 @@ final class HTTPParserTests: XCTestCase {
         XCTAssertEqual(first.headers["X-One"], "1")
     }
 
+    /// The event loop appends raw reads, and the parser reuses its buffer, its body array and the strings of a
+    /// repeated target from request to request: a request still held (answered later) must not change.
+    func testReusedMemoryNeverChangesAHeldRequest() throws {
+        var parser = HTTPParser()
+        func feed(_ text: String) { Array(text.utf8).withUnsafeBytes { parser.append($0) } }
+        feed("POST /a?x=1 HTTP/1.1\r\nX-N: 1\r\nContent-Length: 3\r\n\r\none")
+        let first = try XCTUnwrap(try parser.next())
+        XCTAssertNil(try parser.next())
+        feed("POST /a?x=1 HTTP/1.1\r\nX-N: 2\r\nContent-Length: 3\r\n\r\ntwo")
+        let second = try XCTUnwrap(try parser.next())
+        XCTAssertNil(try parser.next())
+        feed("POST /b?y=2 HTTP/1.1\r\nX-N: 3\r\nContent-Length: 5\r\n\r\nthr")
+        XCTAssertNil(try parser.next())
+        feed("ee")
+        let third = try XCTUnwrap(try parser.next())
+        feed("POST /b?y=2 HTTP/1.1\r\nX-N: 4\r\nContent-Length: 4\r\n\r\nfourGET /c HTTP/1.1\r\n")
+        let fourth = try XCTUnwrap(try parser.next())
+        XCTAssertNil(try parser.next())
+        feed("\r\n")
+        let fifth = try XCTUnwrap(try parser.next())
+        XCTAssertTrue(parser.isIdle)
+        let all = [first, second, third, fourth, fifth]
+        XCTAssertEqual(all.map { String(decoding: $0.body, as: UTF8.self) }, ["one", "two", "three", "four", ""])
+        XCTAssertEqual(all.map { $0.headers["X-N"] }, ["1", "2", "3", "4", nil])
+        XCTAssertEqual(all.map(\.target), ["/a?x=1", "/a?x=1", "/b?y=2", "/b?y=2", "/c"])
+        XCTAssertEqual(all.map(\.path), ["/a", "/a", "/b", "/b", "/c"])
+        XCTAssertEqual(all.map(\.query), ["x=1", "x=1", "y=2", "y=2", nil])
+    }
+
     func testAbsoluteFormTargetsRouteOnTheirPath() throws {
         var parser = HTTPParser()
         parser.append(contentsOf: Array("GET http://example.com:8080/v1/x?a=b HTTP/1.1\r\n\r\nGET http://h HTTP/1.1\r\n\r\n".utf8))

@@ -36,8 +36,13 @@ enum ParserHarness {
         var outcome = ParseOutcome()
         var start = 0
         let cuts = splits.filter { $0 > 0 && $0 < bytes.count } + [bytes.count]
-        for cut in cuts {
-            parser.append(contentsOf: bytes[start..<cut])
+        for (index, cut) in cuts.enumerated() {
+            // Both ways in: as a sequence, and as the raw reads of the event loop (which may reuse the buffer).
+            if index % 2 == 0 {
+                parser.append(contentsOf: bytes[start..<cut])
+            } else {
+                Array(bytes[start..<cut]).withUnsafeBytes { parser.append($0) }
+            }
             start = cut
             do {
                 while let request = try parser.next() {

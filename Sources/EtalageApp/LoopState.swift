@@ -1,0 +1,38 @@
+import EtalageCore
+import EtalageHTTP
+
+/// What one event loop keeps for the requests it answers: its own id generator, its copy of the current snapshot
+/// and of the JSON header list. Each loop runs on a thread of its own and `respond(to:reply:)` runs there
+/// (`HTTPReply.loopIndex`), so this is touched by one thread only and a request takes no lock for any of it. A reply
+/// made later on another thread must not use it.
+final class LoopState: @unchecked Sendable {
+    // `@exclusivity(unchecked)`: mutated on every request, by one thread, never while another access is open.
+    @exclusivity(unchecked) private var generator = Xoshiro256StarStar()
+    @exclusivity(unchecked) private var snapshot: Snapshot?
+    private var snapshotGeneration = -1
+    /// `EtalageResponder.jsonHeaders`, this loop's own copy: a response retains its header list, and a list shared
+    /// by every loop would have its reference count bounce between their cores on every decision.
+    let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
+    /// The loops' states are allocated one after the other (see `CacheLinePadding`).
+    private let padding = CacheLinePadding()
+
+    func nextRequestID() -> RequestID {
+        RequestID(using: &generator)
+    }
+
+    /// The current snapshot: `cell`'s lock is taken once per swap on this loop instead of once per request.
+    func snapshot(from cell: SnapshotCell) -> Snapshot {
+        let generation = cell.generation
+        if generation != snapshotGeneration || snapshot == nil {
+            snapshot = cell.snapshot
+            snapshotGeneration = generation
+        }
+        return snapshot ?? cell.snapshot
+    }
+}
+
+/// 64 bytes, a cache line, at the end of an object written by one thread on every request, so that the next object
+/// in memory, written by another, does not share a line with it.
+struct CacheLinePadding {
+    private let bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+}
