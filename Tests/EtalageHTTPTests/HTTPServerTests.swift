@@ -33,6 +33,24 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertNil(response.header("Connection"))
     }
 
+    /// RFC 9112 §11.1: nothing a responder puts in a field may split the response; the framing fields are the
+    /// server's own.
+    func testWritesOnlySafeResponderFieldsAndItsOwnFraming() throws {
+        let client = try TestClient(port: try start())
+        try client.send("GET /headers HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.text, "ok")
+        XCTAssertEqual(response.headers.map(\.0), ["X-Safe", "X-Added", "Content-Length", "Date"])
+        XCTAssertEqual(response.header("X-Safe"), "yes")
+        XCTAssertEqual(response.header("X-Added"), "too")
+        XCTAssertEqual(response.header("Content-Length"), "2")
+        XCTAssertNotEqual(response.header("Date"), "never")
+        // The parsed fields of a request, written back as they are (less the server's own).
+        try client.send("GET /headers?echo HTTP/1.1\r\nHost: x\r\nX-Obs: a\u{FF}b\r\nConnection: keep-alive\r\n\r\n")
+        let echoed = try client.readResponse()
+        XCTAssertEqual(echoed.headers.map(\.0), ["Host", "X-Obs", "Content-Length", "Date"])
+    }
+
     func testKeepsTheConnectionAliveAcrossRequests() throws {
         let client = try TestClient(port: try start())
         for i in 0..<5 {

@@ -152,6 +152,15 @@ struct TestResponder: HTTPResponder {
         case "/big":
             let n = Int(request.query?.replacingOccurrences(of: "bytes=", with: "") ?? "0") ?? 0
             reply(HTTPResponse(status: 200, body: [UInt8](repeating: UInt8(ascii: "b"), count: n)))
+        case "/headers":
+            // Fields a responder must not get onto the wire: one that would split the response, and the ones the
+            // server writes itself; and the request's own fields, echoed.
+            var headers = HTTPHeaders([("X-Safe", "yes"), ("X-Split", "a\r\nX-Injected: 1"), ("Content-Length", "999"),
+                                       ("date", "never")])
+            headers.add("Connection", "upgrade")
+            headers.add("X-Added", "too")
+            let echoed = HTTPResponse(status: 200, headers: request.headers, body: [])
+            reply(request.query == "echo" ? echoed : HTTPResponse(status: 200, headers: headers, body: Array("ok".utf8)))
         case "/method":
             reply(HTTPResponse(status: 200, body: Array("\(request.method) 1.\(request.minorVersion)".utf8)))
         default:
