@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EtalageCore
 
 /// A request id, and for `/v1/decisions` the decision id: 128 random bits, written as 32 lowercase hex digits,
 /// unique without coordination between replicas. Kept as bits on the request path; only a decision needs the text
@@ -58,34 +59,6 @@ struct RequestID: Sendable, BitwiseCopyable, Equatable {
         // The most significant nibble goes first in memory.
         return ascii.byteSwapped.littleEndian
     }
-}
-
-/// xoshiro256** (Blackman and Vigna): fast, and seeded from the system's generator, so ids are not guessable from
-/// the outside without observing its output.
-struct Xoshiro256StarStar {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
-
-    init() {
-        var system = SystemRandomNumberGenerator()
-        s = (system.next(), system.next(), system.next(), system.next())
-        if s == (0, 0, 0, 0) { s.0 = 1 }
-    }
-
-    @inline(__always)
-    mutating func next() -> UInt64 {
-        let result = Xoshiro256StarStar.rotl(s.1 &* 5, 7) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = Xoshiro256StarStar.rotl(s.3, 45)
-        return result
-    }
-
-    @inline(__always)
-    static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
 /// A generator per thread, for ids made off the event loops (which keep their own, see `LoopState`).
