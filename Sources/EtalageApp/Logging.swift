@@ -75,14 +75,14 @@ struct AccessLineFormatter {
             // "2026-11-24T01:38:05." from the full timestamp of this second.
             datePrefix = Array(LogLine.timestamp(Double(second)).utf8.dropLast(4))
         }
-        var w = LineWriter(buffer)
+        var w = BoundedWriter(buffer)
         w.put(#"{"time":""#)
-        datePrefix.withUnsafeBufferPointer { w.put($0) }
+        w.put(datePrefix)
         w.put(UInt8(ascii: "0") + UInt8(millis / 100))
         w.put(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
         w.put(UInt8(ascii: "0") + UInt8(millis % 10))
         w.put(#"Z","level":"info","msg":"request","request_id":""#)
-        w.putRequestID(record.requestId)
+        w.put(count: 32) { record.requestId.write(to: $0) }
         w.put(#"","method":""#)
         // A method is a token (RFC 9110 §9.1): nothing in it needs escaping.
         var method = record.method.name
@@ -108,71 +108,6 @@ struct AccessLineFormatter {
         w.put(UInt8(ascii: "}"))
         w.put(UInt8(ascii: "\n"))
         return w.count
-    }
-
-    /// Writes into memory the caller sized for a whole line (`maxLineBytes`).
-    private struct LineWriter {
-        private let base: UnsafeMutableBufferPointer<UInt8>
-        private(set) var count = 0
-
-        init(_ base: UnsafeMutableBufferPointer<UInt8>) { self.base = base }
-
-        @inline(__always)
-        mutating func put(_ byte: UInt8) {
-            precondition(count < base.count)
-            base[count] = byte
-            count += 1
-        }
-
-        @inline(__always)
-        mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-            guard let source = bytes.baseAddress, let target = base.baseAddress else { return }
-            precondition(count + bytes.count <= base.count)
-            (target + count).update(from: source, count: bytes.count)
-            count += bytes.count
-        }
-
-        @inline(__always)
-        mutating func put(_ text: StaticString) {
-            put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-
-        mutating func putRequestID(_ id: RequestID) {
-            guard let target = base.baseAddress else { return }
-            precondition(count + 32 <= base.count)
-            id.write(to: UnsafeMutableRawPointer(target + count))
-            count += 32
-        }
-
-        /// Written from the last digit back: dividing by the constant 10 compiles to a multiplication.
-        mutating func putDecimal(_ value: UInt64) {
-            // Most durations and every status, without the loops.
-            if value < 10 {
-                put(UInt8(ascii: "0") + UInt8(value))
-                return
-            }
-            if value >= 100 && value < 1000 {
-                put(UInt8(ascii: "0") + UInt8(value / 100))
-                put(UInt8(ascii: "0") + UInt8(value / 10 % 10))
-                put(UInt8(ascii: "0") + UInt8(value % 10))
-                return
-            }
-            var digits = 1
-            var bound: UInt64 = 10
-            while digits < 20 && value >= bound {
-                digits += 1
-                bound &*= 10
-            }
-            precondition(count + digits <= base.count)
-            var rest = value
-            var k = count + digits
-            repeat {
-                k -= 1
-                base[k] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            count += digits
-        }
     }
 }
 

@@ -23,7 +23,7 @@ extension HTTPResponse {
                 + fields.count + HTTPResponse.contentLengthPrefix.utf8CodeUnitCount + 20 + 2 + dateLine.count
                 + HTTPResponse.connectionKeepAlive.utf8CodeUnitCount + 2
             out.write(atMost: limit) { buffer in
-                var w = HeadWriter(buffer)
+                var w = BoundedWriter(buffer)
                 w.put(HTTPResponse.statusLinePrefix)
                 w.put(UInt8(ascii: "0") + UInt8(code / 100))
                 w.put(UInt8(ascii: "0") + UInt8(code / 10 % 10))
@@ -201,61 +201,5 @@ final class DateCache {
         let text = "Date: \(day), \(two(parts.tm_mday)) \(month) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT\r\n"
         return Array(text.utf8)
-    }
-}
-
-/// Writes a response head into a buffer the caller sized for it (`serialize` adds up an upper bound first).
-struct HeadWriter {
-    private let base: UnsafeMutableBufferPointer<UInt8>
-    private(set) var count = 0
-
-    init(_ base: UnsafeMutableBufferPointer<UInt8>) {
-        self.base = base
-    }
-
-    @inline(__always)
-    mutating func put(_ byte: UInt8) {
-        precondition(count < base.count)
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always)
-    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, let target = base.baseAddress else { return }
-        precondition(count + bytes.count <= base.count)
-        (target + count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
-
-    @inline(__always)
-    mutating func put(_ text: StaticString) {
-        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    @inline(__always)
-    mutating func put(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { put($0) }
-    }
-
-    /// A non-negative number in decimal, written from its last digit back: dividing by the constant 10 compiles to
-    /// a multiplication, where dividing by a running power of ten did not.
-    mutating func putDecimal(_ value: Int) {
-        precondition(value >= 0)
-        var digits = 1
-        var bound = 10
-        while digits < 19 && value >= bound {
-            digits += 1
-            bound &*= 10
-        }
-        precondition(count + digits <= base.count)
-        var rest = value
-        var k = count + digits
-        repeat {
-            k -= 1
-            base[k] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-        } while rest > 0
-        count += digits
     }
 }
