@@ -207,38 +207,6 @@ final class AccessRing: @unchecked Sendable {
     }
 }
 
-/// The lines of one batch, formatted in place: memory grown by doubling and kept from batch to batch (up to a
-/// megabyte), so a line is written with no allocation and no array append.
-private struct LineBuffer: ~Copyable {
-    private var base = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
-    private(set) var count = 0
-
-    deinit { base.deallocate() }
-
-    /// Lets `body` write one line (at most `AccessLineFormatter.maxLineBytes`) and keeps the length it returns.
-    mutating func append(_ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
-        if base.count - count < AccessLineFormatter.maxLineBytes {
-            let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: base.count * 2)
-            _ = grown.initialize(fromContentsOf: base[0..<count])
-            base.deallocate()
-            base = grown
-        }
-        let written = body(UnsafeMutableBufferPointer(rebasing: base[count..<(count + AccessLineFormatter.maxLineBytes)]))
-        precondition(written >= 0 && written <= AccessLineFormatter.maxLineBytes)
-        count += written
-    }
-
-    var bytes: [UInt8] { Array(UnsafeBufferPointer(rebasing: base[0..<count])) }
-
-    mutating func removeAll() {
-        count = 0
-        if base.count > 1 << 20 {
-            base.deallocate()
-            base = .allocate(capacity: 64 * 1024)
-        }
-    }
-}
-
 /// The access log: request threads hand records over and go on; one thread formats and writes them. A full queue
 /// drops the record and counts it (`etalage_log_lines_dropped_total`): a slow stderr must never slow the answers.
 /// Each event loop hands its records over through a ring of its own (`AccessRing`), with no lock, no system call and
@@ -332,25 +300,23 @@ final class AccessLog: Sendable {
 
     private func run() {
         // Every buffer is kept from batch to batch: in the steady state nothing allocates.
+        // The rings' records, then the other threads' (sorted) in the last run.
         var runs: [[AccessRecord]] = Array(repeating: [], count: rings.count + 1)
-        var others: [AccessRecord] = []
+        let others = rings.count
         var heads: [Int] = Array(repeating: 0, count: runs.count)
-        var lines = LineBuffer()
+        // The lines of one batch, formatted in place; the memory is kept from batch to batch up to a megabyte.
+        var lines = OutputBuffer()
         var formatter = AccessLineFormatter()
         while true {
             _ = wake.wait(timeout: .now() + .nanoseconds(Int(flushInterval * 1e9)))
             // Read before draining: a close that lands after this is seen next round, after one more drain.
             let closing = closed.load(ordering: .acquiring)
-            for i in rings.indices {
-                runs[i].removeAll(keepingCapacity: runs[i].capacity <= 4_096)
-                rings[i].drain(into: &runs[i])
-            }
-            others.removeAll(keepingCapacity: others.capacity <= 4_096)
-            queue.withLock { q in swap(&others, &q.records) }
+            for i in runs.indices { runs[i].removeAll(keepingCapacity: runs[i].capacity <= 4_096) }
+            for i in rings.indices { rings[i].drain(into: &runs[i]) }
+            queue.withLock { q in swap(&runs[others], &q.records) }
             // Replies from other threads arrive in the order they finished; each ring is in time order already.
-            others.sort { $0.time < $1.time }
-            swap(&others, &runs[rings.count])
-            lines.removeAll()
+            runs[others].sort { $0.time < $1.time }
+            lines.removeAll(keepingCapacityUpTo: 1 << 20)
             // Merged by time, a few runs at a time: one comparison per run and line.
             for i in heads.indices { heads[i] = 0 }
             while true {
@@ -359,11 +325,10 @@ final class AccessLog: Sendable {
                     if next < 0 || runs[i][heads[i]].time < runs[next][heads[next]].time { next = i }
                 }
                 guard next >= 0 else { break }
-                lines.append { formatter.write(runs[next][heads[next]], into: $0) }
+                lines.write(atMost: AccessLineFormatter.maxLineBytes) { formatter.write(runs[next][heads[next]], into: $0) }
                 heads[next] += 1
             }
-            swap(&others, &runs[rings.count])
-            if lines.count > 0 { write(lines.bytes) }
+            if lines.count > 0 { write(lines.withBytes(from: 0) { Array($0) }) }
             if closing {
                 finished.signal()
                 return

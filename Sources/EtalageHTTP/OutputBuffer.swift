@@ -1,34 +1,35 @@
-/// A connection's serialized responses not yet sent, in memory the connection owns and writes through a pointer.
+/// Bytes in memory the owner writes through a pointer: a connection's serialized responses not yet sent, the access
+/// log's formatted lines of a batch.
 /// An `Array` checked uniqueness and capacity and copied through a generic path on every append, and emptying it
 /// while keeping its capacity replaced a subrange; a response took several of each, and a head went through a
 /// stack buffer first because it could not be written into the array's spare capacity.
-struct OutputBuffer: ~Copyable {
+public struct OutputBuffer: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>?
-    private(set) var count = 0
-    private(set) var capacity = 0
+    public private(set) var count = 0
+    public private(set) var capacity = 0
 
-    init() {}
+    public init() {}
 
     deinit {
         base?.deallocate()
     }
 
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count).initialize(from: source, count: bytes.count)
         count += bytes.count
     }
 
-    mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
-    mutating func append(static text: StaticString) {
+    public mutating func append(static text: StaticString) {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Lets `body` write at most `limit` bytes at the end, and keeps the number it returns.
-    mutating func write(atMost limit: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+    public mutating func write(atMost limit: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
         let target = reserve(limit)
         let written = body(UnsafeMutableBufferPointer(start: target, count: limit))
         precondition(written >= 0 && written <= limit)
@@ -36,7 +37,7 @@ struct OutputBuffer: ~Copyable {
     }
 
     /// The bytes from `offset` on.
-    func withBytes<R, E: Error>(from offset: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    public func withBytes<R, E: Error>(from offset: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         precondition(offset >= 0 && offset <= count)
         guard let base else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return try body(UnsafeRawBufferPointer(start: base + offset, count: count - offset))
@@ -44,7 +45,7 @@ struct OutputBuffer: ~Copyable {
 
     /// Empties the buffer; keeps its memory for the next response unless it grew past `keepCapacity` (an idle
     /// connection should not hold the memory of its largest response).
-    mutating func removeAll(keepingCapacityUpTo keepCapacity: Int) {
+    public mutating func removeAll(keepingCapacityUpTo keepCapacity: Int) {
         count = 0
         if capacity > keepCapacity {
             base?.deallocate()
