@@ -30,10 +30,11 @@ struct EtalageResponder: HTTPResponder {
     /// Every answer goes out through `finish`: CORS headers, the request's metrics and its access-log line.
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         let started = MonotonicClock.nanos()
-        let loop = loops.indices.contains(reply.loopIndex) ? loops[reply.loopIndex] : nil
+        // One state per loop, sized by `HTTPServerConfiguration.loops` like the loops themselves.
+        let loop = loops[reply.loopIndex]
         let origin = cors.allowedOrigin(request)
         // The decision id doubles as the request id, so a decision's log line and its events match up.
-        let requestId = loop?.nextRequestID() ?? RequestID.random()
+        let requestId = loop.nextRequestID()
         let time = Clock.now()
         let endpoint = Endpoint(path: request.path)
         let method = request.method
@@ -81,7 +82,7 @@ struct EtalageResponder: HTTPResponder {
     /// arrival (seconds since the epoch), read once for everything the request does.
     /// `loop` is the state of the loop this runs on, if any.
     func answer(_ request: HTTPRequest, endpoint: Endpoint, requestId: RequestID, origin: String?, now: Double,
-                loop: LoopState?) -> HTTPResponse? {
+                loop: LoopState) -> HTTPResponse? {
         if CORSPolicy.isPreflight(request) {
             guard origin != nil else {
                 return Self.error(403, "origin_not_allowed", "this origin may not call the API from a browser")
@@ -112,7 +113,7 @@ struct EtalageResponder: HTTPResponder {
         }
     }
 
-    func decisions(_ request: HTTPRequest, decisionId: String, now: Double, loop: LoopState?) -> HTTPResponse {
+    func decisions(_ request: HTTPRequest, decisionId: String, now: Double, loop: LoopState) -> HTTPResponse {
         // Straight from the bytes to the context: no JSON tree on the request path.
         var context: DecisionContext
         do {
@@ -126,7 +127,7 @@ struct EtalageResponder: HTTPResponder {
             }
         }
         context.verifyMember(with: members, now: now)
-        let snapshot = loop?.snapshot(from: snapshots) ?? snapshots.snapshot
+        let snapshot = loop.snapshot(from: snapshots)
         if context.trace && isAdmin(request) {
             let decision = decide(context, snapshot: snapshot, decisionId: decisionId, options: DecideOptions(now: now, trace: true))
             recordExposures(decisionId: decisionId, holdout: decision.holdout, measured: decision.holdoutMeasured,
@@ -138,7 +139,7 @@ struct EtalageResponder: HTTPResponder {
         let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &body)
         recordExposures(decisionId: decisionId, holdout: outcome.holdout, measured: outcome.holdoutMeasured,
                         experiments: outcome.experiments, visitorId: context.visitorId, now: now)
-        return HTTPResponse(status: 200, headers: loop?.jsonHeaders ?? Self.jsonHeaders, body: body)
+        return HTTPResponse(status: 200, headers: loop.jsonHeaders, body: body)
     }
 
     /// A decision's exposures: each experiment's variant, and for the holdout and its equally large comparison

@@ -39,7 +39,8 @@ public final class EtalageServer: Sendable {
         refresher = try SnapshotRefresher(path: configuration.database,
                                           pollInterval: Double(configuration.refreshIntervalMilliseconds) / 1000,
                                           rebuildInterval: Double(configuration.rebuildIntervalSeconds), log: leveled)
-        snapshots = refresher.cell
+        let cell = refresher.cell
+        snapshots = cell
         events = try EventLog(path: configuration.database,
                               configuration: EventLog.Configuration(capacity: configuration.eventQueueCapacity))
         let writeLines: @Sendable ([UInt8]) -> Void
@@ -54,7 +55,7 @@ public final class EtalageServer: Sendable {
         http.host = configuration.host
         http.port = configuration.port
         // The responder, the metrics and the access log keep state per event loop.
-        let loops = max(1, http.loopCount)
+        let loops = http.loops
         let metrics = ServerMetrics(loops: loops)
         self.metrics = metrics
         accessLog = configuration.accessLog ? AccessLog(loops: loops, write: writeLines) : nil
@@ -65,7 +66,7 @@ public final class EtalageServer: Sendable {
                                                            members: configuration.memberSecret.map { MemberToken.Verifier(secret: $0) },
                                                            metrics: metrics, refresher: refresher, accessLog: accessLog,
                                                            cors: CORSPolicy(origins: configuration.corsOrigins),
-                                                           loops: (0..<loops).map { _ in LoopState() }))
+                                                           loops: (0..<loops).map { _ in LoopState(cell: cell) }))
     }
 
     /// Starts serving and refreshing.

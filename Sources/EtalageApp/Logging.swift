@@ -233,7 +233,7 @@ final class AccessLog: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let droppedLines = AtomicCounter()
 
-    /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loopCount`), each of which gets a ring.
+    /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loops`), each of which gets a ring.
     init(capacity: Int = 65_536, loops: Int = 0, flushInterval: Double = 0.05,
          write: @escaping @Sendable ([UInt8]) -> Void) {
         self.capacity = capacity

@@ -8,13 +8,21 @@ import EtalageHTTP
 final class LoopState: @unchecked Sendable {
     // `@exclusivity(unchecked)`: mutated on every request, by one thread, never while another access is open.
     @exclusivity(unchecked) private var generator = Xoshiro256StarStar()
-    @exclusivity(unchecked) private var snapshot: Snapshot?
-    private var snapshotGeneration = -1
+    /// The snapshot of `snapshotGeneration`. A loop lets go of an older one at its next decision after a swap, so an
+    /// idle loop can keep one older snapshot alive until traffic reaches it again.
+    @exclusivity(unchecked) private var snapshot: Snapshot
+    @exclusivity(unchecked) private var snapshotGeneration: Int
     /// `EtalageResponder.jsonHeaders`, this loop's own copy: a response retains its header list, and a list shared
     /// by every loop would have its reference count bounce between their cores on every decision.
     let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
     /// The loops' states are allocated one after the other (see `CacheLinePadding`).
     private let padding = CacheLinePadding()
+
+    init(cell: SnapshotCell) {
+        // The generation first: a swap in between only makes the first decision read the cell again.
+        snapshotGeneration = cell.generation
+        snapshot = cell.snapshot
+    }
 
     func nextRequestID() -> RequestID {
         RequestID(using: &generator)
@@ -23,11 +31,11 @@ final class LoopState: @unchecked Sendable {
     /// The current snapshot: `cell`'s lock is taken once per swap on this loop instead of once per request.
     func snapshot(from cell: SnapshotCell) -> Snapshot {
         let generation = cell.generation
-        if generation != snapshotGeneration || snapshot == nil {
+        if generation != snapshotGeneration {
             snapshot = cell.snapshot
             snapshotGeneration = generation
         }
-        return snapshot ?? cell.snapshot
+        return snapshot
     }
 }
 

@@ -83,7 +83,7 @@ final class ServerMetrics: Sendable {
     private static let requestSlots = endpoints * (statuses.count + 1)
     private static let durationSlots = endpoints * (buckets.count + 1)
 
-    /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loopCount`).
+    /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loops`).
     init(loops: Int = 0) {
         shards = max(0, loops) + 1
         requests = (0..<shards * Self.requestSlots).map { _ in AtomicCounter() }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EtalageCore
 
 /// A request id, and for `/v1/decisions` the decision id: 128 random bits, written as 32 lowercase hex digits,
@@ -21,9 +18,10 @@ struct RequestID: Sendable, BitwiseCopyable, Equatable {
         low = generator.next()
     }
 
-    /// A fresh id from this thread's generator, for code that has no event loop's generator at hand.
+    /// A fresh id from the system's generator, for the few ids made off the event loops (admin previews).
     static func random() -> RequestID {
-        ThreadRandom.withGenerator { RequestID(using: &$0) }
+        var system = SystemRandomNumberGenerator()
+        return RequestID(high: system.next(), low: system.next())
     }
 
     /// The 32 hex digits.
@@ -58,32 +56,5 @@ struct RequestID: Sendable, BitwiseCopyable, Equatable {
         let ascii = v &+ 0x3030_3030_3030_3030 &+ letters &* 39
         // The most significant nibble goes first in memory.
         return ascii.byteSwapped.littleEndian
-    }
-}
-
-/// A generator per thread, for ids made off the event loops (which keep their own, see `LoopState`).
-enum ThreadRandom {
-    final class State {
-        var generator = Xoshiro256StarStar()
-    }
-
-    /// The thread's state lives under a pthread key; its destructor releases it when the thread ends.
-    static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<State>.fromOpaque(pointer).release() }
-        }
-        return key
-    }()
-
-    static func withGenerator<R>(_ body: (inout Xoshiro256StarStar) -> R) -> R {
-        let state: State
-        if let pointer = pthread_getspecific(key) {
-            state = Unmanaged<State>.fromOpaque(pointer).takeUnretainedValue()
-        } else {
-            state = State()
-            pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
-        }
-        return body(&state.generator)
     }
 }

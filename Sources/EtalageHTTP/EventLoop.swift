@@ -75,7 +75,7 @@ final class EventLoop: @unchecked Sendable {
         self.timeouts = PhaseTimeouts(configuration)
         self.responder = responder
         self.onExit = onExit
-        let loops = max(1, configuration.loopCount)
+        let loops = configuration.loops
         self.maxConnections = max(1, (configuration.maxConnections + loops - 1) / loops)
         let shortest = min(configuration.headerReadTimeout, configuration.bodyReadTimeout,
                            configuration.idleTimeout, configuration.responseTimeout)

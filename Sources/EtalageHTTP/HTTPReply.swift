@@ -9,7 +9,7 @@ public struct HTTPReply: Sendable {
     let registration: UInt32
     let sequence: UInt32
 
-    /// The event loop the request came in on, `0..<configuration.loopCount`. `respond(to:reply:)` runs on that
+    /// The event loop the request came in on, `0..<configuration.loops`. `respond(to:reply:)` runs on that
     /// loop's thread, and each loop has a thread of its own, so a responder can keep state per loop, indexed by
     /// this, and use it during `respond(to:reply:)` without a lock (not from a later reply on another thread).
     public var loopIndex: Int { loop.index }

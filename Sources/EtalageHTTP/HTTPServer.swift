@@ -56,7 +56,7 @@ public final class HTTPServer: @unchecked Sendable {
             started = true
         }
         HTTPServer.ignoreSIGPIPE()
-        let count = max(1, configuration.loopCount)
+        let count = configuration.loops
         var listeners: [Int32] = []
         var boundPort = configuration.port
         do {

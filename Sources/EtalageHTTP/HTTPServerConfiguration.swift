@@ -8,6 +8,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var port: Int
     /// Event-loop threads, each with its own `SO_REUSEPORT` listener. Default: the active processor count.
     public var loopCount: Int
+    /// The event loops the server runs: `loopCount`, at least one. A responder sizing per-loop state uses this.
+    public var loops: Int { max(1, loopCount) }
     /// Longest request line. Default 8 KiB; longer is answered 414.
     public var maxRequestLineBytes: Int
     /// Largest header section. Default 32 KiB; larger is answered 431.
