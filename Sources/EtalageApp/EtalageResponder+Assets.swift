@@ -63,11 +63,13 @@ struct StaticAsset: Sendable {
 
     /// Folders whose paths are all static files: anything unknown under them is a 404 here.
     static let folders = ["/admin", "/demo"]
+    /// `folders` with their slash, made once: `owns` runs for every request outside the API.
+    private static let folderPrefixes = folders.map { $0 + "/" }
 
     /// Whether `path` is an asset path: a file, a folder without its slash, or anything in an asset folder. The one
     /// list of asset paths, for routing and for the `assets` label of metrics and the access log.
     static func owns(_ path: String) -> Bool {
-        files[path] != nil || folders.contains { path == $0 || path.hasPrefix($0 + "/") }
+        files[path] != nil || folders.contains(path) || folderPrefixes.contains { path.hasPrefix($0) }
     }
 
     /// The answer for a path `owns` (a file, a folder without its slash, an unknown file in an asset folder).

@@ -26,9 +26,10 @@ enum LogLine {
 
     static func access(_ record: AccessRecord) -> String {
         var formatter = AccessLineFormatter()
-        var bytes: [UInt8] = []
-        formatter.append(record, to: &bytes)
-        return String(decoding: bytes.dropLast(), as: UTF8.self)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: AccessLineFormatter.maxLineBytes) { buffer in
+            let count = formatter.write(record, into: buffer)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<(count - 1)]), as: UTF8.self)
+        }
     }
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-24T01:32:56.123Z`.
@@ -56,13 +57,6 @@ struct AccessLineFormatter {
 
     /// The longest line: the fixed text (about 130 bytes), a 20-digit status and a 20-digit duration.
     static let maxLineBytes = 320
-
-    mutating func append(_ record: AccessRecord, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxLineBytes) { buffer in
-            let count = write(record, into: buffer)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
-        }
-    }
 
     /// Writes the line into `buffer`, which has room for `maxLineBytes`, through a pointer: appended to an array
     /// piece by piece, a line cost four times as much. Returns its length.

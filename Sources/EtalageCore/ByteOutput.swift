@@ -34,12 +34,6 @@ extension ByteOutput where Self: ~Copyable {
 extension Array: ByteOutput where Element == UInt8 {
     @inline(__always)
     mutating func truncate(to count: Int) { removeSubrange(count...) }
-
-    /// Literal text by pointer, for writers in other modules (the access log).
-    @inlinable
-    public mutating func append(static text: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
 }
 
 /// The bytes of one response, written through a raw pointer: an `Array` append checks uniqueness and capacity and

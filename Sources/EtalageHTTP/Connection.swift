@@ -71,13 +71,13 @@ final class Connection {
     var isIdle: Bool { !awaiting && pendingOutput == 0 && parser.isIdle && !lingering }
 
     /// `timeout`: the next phase's, from the loop's `PhaseTimeouts`.
-    func setPhase(_ next: Phase, now: UInt64, timeout: UInt64) {
+    func setPhase(_ next: Phase, now: UInt64, timeouts: PhaseTimeouts) {
         guard next != phase || deadline == .max else { return }
         let previous = phase
         phase = next
         // A slow client's first request is timed from accept, not from its first byte.
         if previous == .idleFirst && next == .head && deadline != .max { return }
-        deadline = now &+ timeout
+        deadline = now &+ timeouts[next]
     }
 }
 

@@ -109,7 +109,7 @@ extension EventLoop {
             next = .body
         }
         if next != c.phase {
-            c.setPhase(next, now: loopNanos, timeout: timeouts[next])
+            c.setPhase(next, now: loopNanos, timeouts: timeouts)
         }
     }
 
@@ -119,7 +119,7 @@ extension EventLoop {
         c.requestIsHead = request.method == "HEAD"
         c.requestKeepsAlive = c.parser.lastRequestKeepsAlive
         c.requestIsHTTP10 = request.minorVersion == 0
-        c.setPhase(.response, now: loopNanos, timeout: timeouts[.response])
+        c.setPhase(.response, now: loopNanos, timeouts: timeouts)
         c.inRespond = true
         responder.respond(to: request, reply: HTTPReply(loop: self, fd: c.fd, registration: c.registration,
                                                         sequence: c.sequence))
@@ -172,12 +172,12 @@ extension EventLoop {
             case .processed(let n):
                 c.outOffset += n
                 if c.phase == .write {
-                    c.deadline = loopNanos &+ timeouts.idle
+                    c.deadline = loopNanos &+ timeouts[.write]
                 }
             case .wouldBlock:
                 setWritableInterest(c, true)
                 if c.phase != .write && !c.awaiting {
-                    c.setPhase(.write, now: loopNanos, timeout: timeouts[.write])
+                    c.setPhase(.write, now: loopNanos, timeouts: timeouts)
                 }
                 return
             }
@@ -200,7 +200,7 @@ extension EventLoop {
         Posix.shutdownWrite(c.fd)
         c.lingering = true
         lingeringCount += 1
-        c.setPhase(.linger, now: loopNanos, timeout: timeouts[.linger])
+        c.setPhase(.linger, now: loopNanos, timeouts: timeouts)
         c.mayRead = true
         discardInput(c)
     }
@@ -247,8 +247,7 @@ extension EventLoop {
         }
         if !c.isClosed && c.deadline == .max {
             // Sending stalled: give the write a bounded time too.
-            let next: Connection.Phase = c.lingering ? .linger : .write
-            c.setPhase(next, now: now, timeout: timeouts[next])
+            c.setPhase(c.lingering ? .linger : .write, now: now, timeouts: timeouts)
         }
     }
 }

@@ -270,7 +270,7 @@ final class EventLoop: @unchecked Sendable {
             connections[Int(fd)] = connection
             connectionCount += 1
             let now = loopNanos
-            connection.setPhase(.idleFirst, now: now, timeout: timeouts[.idleFirst])
+            connection.setPhase(.idleFirst, now: now, timeouts: timeouts)
             if nextTick == 0 || nextTick > now + tickNanos { nextTick = now + tickNanos }
         }
     }

@@ -109,8 +109,11 @@ public struct HTTPParser: Sendable {
     }
 
     /// True when no byte of a next request has arrived (only, perhaps, empty lines): the connection is idle.
-    public var isIdle: Bool {
-        (state == .start || state == .startLF || state == .closed) && pos == buffer.count
+    public var isIdle: Bool { Self.isIdle(state, pos, buffer.count) }
+
+    @inline(__always)
+    private static func isIdle(_ state: State, _ pos: Int, _ count: Int) -> Bool {
+        (state == .start || state == .startLF || state == .closed) && pos == count
     }
 
     /// `isIdle`, and whether the head (request line and header fields) of a request is incomplete, for the event
@@ -118,8 +121,8 @@ public struct HTTPParser: Sendable {
     /// whole struct, retains and releases included.
     @inline(__always)
     mutating func readingState() -> (idle: Bool, readingHead: Bool) {
-        // `isIdle` spelled out: calling the getter from here copied the parser again.
-        let idle = (state == .start || state == .startLF || state == .closed) && pos == buffer.count
+        // Not the `isIdle` getter: calling it from here copied the parser again.
+        let idle = Self.isIdle(state, pos, buffer.count)
         return (idle, !idle && state.rawValue <= State.headEndLF.rawValue)
     }
 

@@ -141,9 +141,10 @@ extension HTTPResponse {
         json += jsonEscaped(message)
         json += "\"}}"
         return HTTPResponse(status: status,
-                            headers: HTTPHeaders([("Content-Type", "application/json")]),
-                            body: Array(json.utf8))
+                            headers: jsonHeaders, body: Array(json.utf8))
     }
+
+    private static let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
 
     /// The response for a parse error.
     public static func error(_ error: HTTPParseError) -> HTTPResponse {
