@@ -23,11 +23,7 @@ extension ByteOutput where Self: ~Copyable {
     /// The UTF-8 bytes of `text`.
     @inline(__always)
     mutating func append(utf8 text: String) {
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
-        if done == nil {
-            var copy = text
-            copy.withUTF8 { append(contentsOf: $0) }
-        }
+        text.withUTF8Bytes { append(contentsOf: $0) }
     }
 }
 
@@ -82,20 +78,8 @@ struct ByteSink: ByteOutput, ~Copyable {
         let n = bytes.count
         guard n > 0, let source = bytes.baseAddress else { return }
         if capacity - count < n { grow(to: count + n) }
-        let target = UnsafeMutableRawPointer(base + count)
-        let from = UnsafeRawPointer(source)
-        // Most pieces are short: two overlapping word copies instead of a call to memcpy.
-        if n >= 8 && n <= 16 {
-            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            target.storeBytes(of: head, as: UInt64.self)
-            target.storeBytes(of: tail, toByteOffset: n - 8, as: UInt64.self)
-        } else if n >= 4 && n < 8 {
-            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-            target.storeBytes(of: head, as: UInt32.self)
-            target.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
-        } else {
-            (base + count).update(from: source, count: n)
-        }
+        // Most pieces are short (see `copyBytes`).
+        UnsafeMutableRawPointer(base + count).copyBytes(from: UnsafeRawPointer(source), count: n)
         count += n
     }
 

@@ -204,9 +204,7 @@ struct JSONByteReader {
         // The usual case in one compare: `true` and `null` are one word of 4 bytes, `false` is "fals" and "alse".
         let count = literal.utf8CodeUnitCount
         if count >= 4, index >= 0, index + count <= bytes.count, let base = bytes.baseAddress {
-            let (here, text) = (UnsafeRawPointer(base + index), UnsafeRawPointer(literal.utf8Start))
-            if here.loadUnaligned(as: UInt32.self) == text.loadUnaligned(as: UInt32.self),
-               here.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == text.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) {
+            if UnsafeRawPointer(base + index).hasSameBytes(as: literal) {
                 index += count
                 return
             }
@@ -240,7 +238,7 @@ struct JSONByteReader {
             let value = try reader.parseValue(&pending)
             pending.values.append(value)
         }
-        return pending.values.count == base ? .array([]) : .array(Array(pending.values[base..<pending.values.count]))
+        return .array(Array(pending.values[base..<pending.values.count]))
     }
 
     mutating func parseObject(_ pending: inout JSONPendingMembers) throws(JSONParseError) -> JSON {
@@ -291,16 +289,7 @@ struct JSONByteReader {
             guard buffer.count >= count, let target = buffer.baseAddress.map(UnsafeMutableRawPointer.init) else {
                 return buffer.initialize(fromContentsOf: utf8)
             }
-            // Two overlapping words cover 4 to 16 bytes, cheaper than a call to memcpy.
-            if count >= 8 {
-                target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
-                target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self), toByteOffset: count - 8, as: UInt64.self)
-            } else if count >= 4 {
-                target.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
-                target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self), toByteOffset: count - 4, as: UInt32.self)
-            } else {
-                for i in 0..<count { buffer[i] = utf8[i] }
-            }
+            target.copyBytes(from: source, count: count)
             return count
         }
     }
@@ -344,21 +333,15 @@ struct JSONByteReader {
     }
 
     /// The index of the first byte from `start` on that a string must look at: a quote, a backslash, a control
-    /// character or a non-ASCII byte (or the first of the last < 8 bytes). Tests eight bytes at a time, with the
-    /// zero-byte tests from "Bit Twiddling Hacks"; their false positives only ever follow a true hit, so the lowest
-    /// flagged byte is a real one.
+    /// character or a non-ASCII byte (or the first of the last < 8 bytes). Tests eight bytes at a time (`WordScan`).
     @inline(__always)
     func skipPlainASCII(from start: Int) -> Int {
         guard let base = bytes.baseAddress else { return start }
-        let ones: UInt64 = 0x0101_0101_0101_0101
         var i = start
         while i &+ 8 <= bytes.count {
-            let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-            let quotes = word ^ (ones &* UInt64(ASCII.quote))
-            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
-            let flagged = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | (word &- ones &* 0x20) | word
-            let hits = flagged & (ones &* 0x80)
-            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            let word = WordScan.load(base + i)
+            let flagged = WordScan.equal(word, ASCII.quote) | WordScan.equal(word, ASCII.backslash) | WordScan.controlOrNonASCII(word)
+            if let k = WordScan.first(flagged) { return i + k }
             i &+= 8
         }
         return i

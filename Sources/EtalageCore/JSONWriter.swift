@@ -166,11 +166,7 @@ extension JSONWriter {
 
     /// Appends the escaped body of `string` as in a JSON string, without the quotes.
     static func appendEscaped<Out: ByteOutput & ~Copyable>(_ string: String, to bytes: inout Out) {
-        let done: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &bytes) }
-        if done == nil {
-            var copy = string
-            copy.withUTF8 { appendEscaped($0, to: &bytes) }
-        }
+        string.withUTF8Bytes { appendEscaped($0, to: &bytes) }
     }
 
     /// Bytes below 0x40 that need an escape: control characters, `"`, `&`, `<`, `>`.
@@ -207,21 +203,16 @@ extension JSONWriter {
 
     /// The index of the first byte from `start` on that may need an escape: a control character, `"`, `&`, `<`,
     /// `>`, `\` or a non-ASCII byte (only some of which do); the count when there is none. Tests eight bytes at a
-    /// time as `JSONByteReader.skipPlainASCII` does: a flag's false positives only ever follow a true hit.
+    /// time (`WordScan`), as `JSONByteReader.skipPlainASCII` does.
     @inline(__always)
     static func skipUnescaped(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var i = start
         if let base = utf8.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101
             while i &+ 8 <= utf8.count {
-                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-                var flagged = (word &- ones &* 0x20) | word
-                let quote = word ^ (ones &* 0x22), amp = word ^ (ones &* 0x26), lt = word ^ (ones &* 0x3C)
-                let gt = word ^ (ones &* 0x3E), backslash = word ^ (ones &* 0x5C)
-                flagged |= ((quote &- ones) & ~quote) | ((amp &- ones) & ~amp) | ((lt &- ones) & ~lt)
-                flagged |= ((gt &- ones) & ~gt) | ((backslash &- ones) & ~backslash)
-                let hits = flagged & (ones &* 0x80)
-                if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+                let word = WordScan.load(base + i)
+                let flagged = WordScan.controlOrNonASCII(word) | WordScan.equal(word, 0x22) | WordScan.equal(word, 0x26)
+                    | WordScan.equal(word, 0x3C) | WordScan.equal(word, 0x3E) | WordScan.equal(word, 0x5C)
+                if let k = WordScan.first(flagged) { return i + k }
                 i += 8
             }
         }

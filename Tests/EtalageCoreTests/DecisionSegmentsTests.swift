@@ -28,7 +28,7 @@ final class DecisionSegmentsTests: XCTestCase {
                     segments.addRequest(1, key: SegmentKey(requestIds[1]))
                     let expected = Self.expected(base: base, campaign: campaign, categories: categories, request: ["device:mobile"])
                     XCTAssertEqual(segments.strings(), expected)
-                    XCTAssertEqual(segments.keys, expected.map(SegmentKey.init))
+                    XCTAssertEqual(segments.entries.map(\.key), expected.map(SegmentKey.init))
                     for i in expected.indices {
                         XCTAssertTrue(segments.bytes(at: i, equal: expected[i]))
                         XCTAssertFalse(segments.bytes(at: i, equal: expected[i] + "x"))

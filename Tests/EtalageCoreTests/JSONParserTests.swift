@@ -130,11 +130,8 @@ private func parseError(_ text: String) -> JSONParseError? {
     /// Seeded numbers of every shape the grammar allows, each parsed to exactly what the standard library's
     /// correctly rounded conversion gives (or rejected when that overflows).
     @Test func numbersMatchTheStandardLibrary() throws {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var random = SplitMix64(state: 0x9E37_79B9_7F4A_7C15)
+        func next(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
         func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(next(10))) }) }
         var mismatches: [String] = []
         for _ in 0..<20_000 {

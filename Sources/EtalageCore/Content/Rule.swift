@@ -60,11 +60,6 @@ public final class Rule: Sendable {
         self.ends = nil
     }
 
-    /// Live and within its schedule at `now`.
-    public func isActive(at now: Double) -> Bool {
-        status == .live && starts.map { now >= $0 } ?? true && ends.map { now < $0 } ?? true
-    }
-
     /// Neither segment nor condition: matches every visitor.
     public var isCatchAll: Bool { segment == nil && condition == nil }
 

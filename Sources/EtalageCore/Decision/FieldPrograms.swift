@@ -242,11 +242,7 @@ extension FieldPrograms {
     /// Appends `text` escaped for a JSON string, after HTML escaping (`html`) and after turning `-` and `_` into
     /// spaces (`words`), in one pass.
     static func appendText<Out: ByteOutput & ~Copyable>(_ text: String, html: Bool, words: Bool, into out: inout Out) {
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendText($0, html: html, words: words, into: &out) }
-        if done == nil {
-            var copy = text
-            copy.withUTF8 { appendText($0, html: html, words: words, into: &out) }
-        }
+        text.withUTF8Bytes { appendText($0, html: html, words: words, into: &out) }
     }
 
     private static func appendText<Out: ByteOutput & ~Copyable>(_ utf8: UnsafeBufferPointer<UInt8>, html: Bool, words: Bool, into out: inout Out) {

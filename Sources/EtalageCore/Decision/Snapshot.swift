@@ -16,8 +16,9 @@ public struct ContentCatalog: Sendable {
         let unmanagedRule: Unmanaged<Rule>
         let templates: [ContentTemplate?]
         let segment: SegmentRequirement
-        /// `rule.isActive(at: now)` is `activeFrom <= now && now < activeUntil` for any finite `now`: read here, next
-        /// to the segment, without following the rule's pointer (never active for a draft).
+        /// The rule is active at `now` when `activeFrom <= now && now < activeUntil`: live, from `starts` (inclusive)
+        /// to `ends` (exclusive), either open when absent; never for a draft. Read here, next to the segment, without
+        /// following the rule's pointer.
         let activeFrom: Double
         let activeUntil: Double
         /// For a rule on one ASCII segment, that segment's bit in `DecisionSegments.filter` (else 0): a decision
@@ -44,7 +45,7 @@ public struct ContentCatalog: Sendable {
     /// Rules per slot, highest priority first.
     public let rules: [Slot: [Rule]]
     /// Known campaign ids → names: a referral campaign becomes a `campaign:<id>` segment only when known.
-    public let campaigns: [String: String]
+    public var campaigns: [String: String] { campaignTable.byId }
     /// The same, for the decision: found by key, not by hashing the string.
     let campaignTable: CampaignTable
     /// Languages that have content.
@@ -71,7 +72,6 @@ public struct ContentCatalog: Sendable {
         for rule in rules { bySlot[rule.slot, default: []].append(rule) }
         for slot in bySlot.keys { bySlot[slot]?.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id } }
         self.rules = bySlot
-        self.campaigns = campaigns
         campaignTable = CampaignTable(campaigns)
         let list = languages.sorted()
         self.languageList = list
@@ -215,7 +215,8 @@ struct CampaignTable: Sendable {
     /// Open addressing by key hash: an index into `entries`, or -1 for an empty slot. Never more than half full.
     private let slots: [Int32]
     private let allASCII: Bool
-    private let byId: [String: String]
+    /// Known campaign ids → names.
+    let byId: [String: String]
 
     init(_ campaigns: [String: String]) {
         var entries: [Entry] = []

@@ -173,27 +173,7 @@ extension UnsafeBufferPointer<UInt8> {
     @inline(__always)
     fileprivate func equals(_ name: StaticString) -> Bool {
         guard count == name.utf8CodeUnitCount, let base = baseAddress else { return false }
-        return UnsafeRawPointer(base).equals(name)
-    }
-}
-
-extension UnsafeRawPointer {
-    /// Whether the `name.utf8CodeUnitCount` bytes here are those of `name`. Every key above is 4 to 16 bytes long, so
-    /// two overlapping words (the first and the last 8 or 4 bytes) hold all of it: two compares instead of one a byte.
-    @inline(__always)
-    fileprivate func equals(_ name: StaticString) -> Bool {
-        let count = name.utf8CodeUnitCount
-        let (key, text) = (self, UnsafeRawPointer(name.utf8Start))
-        switch count {
-        case 8...16:
-            return key.loadUnaligned(as: UInt64.self) == text.loadUnaligned(as: UInt64.self)
-                && key.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == text.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        case 4..<8:
-            return key.loadUnaligned(as: UInt32.self) == text.loadUnaligned(as: UInt32.self)
-                && key.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == text.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
-        default:
-            return UnsafeRawBufferPointer(start: key, count: count).elementsEqual(UnsafeRawBufferPointer(start: text, count: count))
-        }
+        return UnsafeRawPointer(base).hasSameBytes(as: name)
     }
 }
 
@@ -204,7 +184,7 @@ extension JSONByteReader {
     fileprivate func end(ofKey name: StaticString, at start: Int) -> Int? {
         let quote = start &+ name.utf8CodeUnitCount  // `start` is in the body, far from overflowing
         guard start >= 0, quote < bytes.count, bytes[quote] == UInt8(ascii: "\""), let base = bytes.baseAddress,
-              UnsafeRawPointer(base + start).equals(name) else { return nil }
+              UnsafeRawPointer(base + start).hasSameBytes(as: name) else { return nil }
         return quote &+ 1
     }
 }

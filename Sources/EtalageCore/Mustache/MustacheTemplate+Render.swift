@@ -170,9 +170,8 @@ struct MustacheRenderer<Partials: MustachePartials> {
         case .string(let s):
             if !escaped {
                 out.append(contentsOf: s.utf8)
-            } else if s.utf8.withContiguousStorageIfAvailable({ appendEscapedHTML($0, into: &out) }) == nil {
-                var copy = s
-                copy.withUTF8 { appendEscapedHTML($0, into: &out) }
+            } else {
+                s.withUTF8Bytes { appendEscapedHTML($0, into: &out) }
             }
         case .number(let n):
             if n.isFinite { JSONWriter.appendNumber(n, to: &out) }

@@ -51,9 +51,6 @@ struct DecisionSegments: SegmentTexts {
         }
     }
 
-    /// The keys, in order.
-    var keys: [SegmentKey] { entries.map(\.key) }
-
     private mutating func append(_ key: SegmentKey, _ source: Source) {
         entries.append(Entry(key: key, source: source))
         filter |= key.filterBit

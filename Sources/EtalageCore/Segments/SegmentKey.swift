@@ -53,11 +53,7 @@ struct SegmentKey: Equatable, Sendable {
         }
 
         mutating func add(_ text: String) {
-            let done: Void? = text.utf8.withContiguousStorageIfAvailable { add($0) }
-            if done == nil {
-                var copy = text
-                copy.withUTF8 { add($0) }
-            }
+            text.withUTF8Bytes { add($0) }
         }
 
         /// The head is copied in one go; the hash and the high bit take a byte at a time, with nothing else in the
