@@ -151,7 +151,8 @@ class Browser:
             raise StepError("JavaScript error in %r: %s" % (expression[:80], text))
         return result.get("result", {}).get("value")
 
-    def goto(self, url, timeout=15.0):
+    def goto(self, url):
+        timeout = 15.0  # seconds for the load event
         with self.lock:
             mark = len(self.events)
         answer = self.send("Page.navigate", {"url": url})

@@ -5,10 +5,10 @@ import XCTest
 
 final class SnapshotRefreshTests: FixtureDatabaseTestCase {
     func refresh(_ snapshot: Snapshot) throws -> SnapshotBuilder.Result? {
-        try SnapshotBuilder().refresh(snapshot, from: SQLiteConnection(path: path, mode: .readOnly), now: noon(fixtureAnchor) + 60)
+        try SnapshotBuilder().refresh(snapshot, from: SQLiteConnection(path: path, mode: .readOnly), now: now + 60)
     }
 
-    func write(_ sql: String) throws { try SQLiteConnection(path: path, mode: .readWrite).execute(sql) }
+    func write(_ sql: String) throws { try db.execute(sql) }
 
     func testNothingChangedMeansNoNewSnapshot() throws {
         XCTAssertNil(try refresh(try build()))
@@ -78,7 +78,7 @@ final class SnapshotRefreshTests: FixtureDatabaseTestCase {
 
     func testABadStoredSegmentIsLeftOutWithAWarning() throws {
         try write(#"INSERT INTO segments VALUES ('vip', 'broken', 'member', NULL, 50, '{"points":{"$gtx":5}}')"#)
-        let result = try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: noon(fixtureAnchor))
+        let result = try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: now)
         XCTAssertTrue(result.warnings.contains { $0.message.contains("segment vip") }, "\(result.warnings)")
         XCTAssertEqual(result.snapshot.members.count, 15)
     }
@@ -87,14 +87,14 @@ final class SnapshotRefreshTests: FixtureDatabaseTestCase {
         let before = try build()
         try write("UPDATE members SET points = points + 1")
         let result = try XCTUnwrap(try SnapshotBuilder(maxOverlay: 5).refresh(before, from: SQLiteConnection(path: path, mode: .readOnly),
-                                                                             now: noon(fixtureAnchor)))
+                                                                             now: now))
         XCTAssertEqual(result.kind, "full")
     }
 
     func testAnImportIsPickedUpByTheRefresh() throws {
         let before = try build()
         let header = "id,first_name,email,locale,tier,points,joined_at,birthday,consent_personalization,marketing_opt_in,subscription_status\n"
-        try CRMImporter(db: SQLiteConnection(path: path, mode: .readWrite))
+        try CRMImporter(db: db)
             .importFile(.members, bytes: Array((header + "M000042,Sanne,,nl-NL,gold,9999,2021-05-20,,true,true,active\n").utf8), name: "m.csv")
         let after = try XCTUnwrap(try refresh(before)).snapshot
         XCTAssertEqual(after.members["M000042"]?.record.points, 9999)
@@ -133,13 +133,12 @@ final class RFMTests: XCTestCase {
         XCTAssertEqual(RFMScore(recency: 2, frequency: 1, monetary: 1).segment, "hibernating")
         XCTAssertEqual(RFMScore(recency: 3, frequency: 2, monetary: 2).segment, "needs-attention")
     }
+}
 
+/// RFM on the default database: apart from `RFMTests`, whose tests need none.
+final class FixtureRFMTests: FixtureDatabaseTestCase {
     func testFixtureMembersGetRFMScoresAndSegments() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/e.sqlite"
-        try fixtureDatabase(at: path)
-        let snapshot = try SnapshotBuilder().build(from: SQLiteConnection(path: path, mode: .readOnly), now: noon(fixtureAnchor)).snapshot
+        let snapshot = try build()
         // Sanne: 12 orders, the most recent 5 days ago, the highest spend: a champion.
         XCTAssertEqual(snapshot.members["M000042"]?.rfm?.segment, "champions")
         XCTAssertTrue(snapshot.members["M000042"]?.segments.contains("rfm:champions") ?? false)

@@ -126,8 +126,7 @@
     if (!token) return;
     session.token = token;
     session.author = author;
-    api('GET', '/v1/admin/changes').then(function (answer) {
-      var body = expect(200, answer);
+    get('/v1/admin/changes').then(function (body) {
       storage(TOKEN_KEY, token);
       storage(AUTHOR_KEY, author || null);
       $('token').value = '';
@@ -604,7 +603,7 @@
     var n = typeof value === 'number' ? value : 0;
     var share = total > 0 ? Math.min(1, n / total) : 0;
     var bar = h('span', { 'class': 'meter-fill' });
-    bar.style.width = (share * 100).toFixed(1) + '%';
+    bar.style.width = window.EtalageCharts.percent(share, 1);
     return h('span', { 'class': 'meter ' + kind, title: n + (total ? ' of ' + total : '') },
       h('span', { 'class': 'meter-track' }, bar), h('span', { 'class': 'meter-value', text: String(n) }));
   }
@@ -667,7 +666,7 @@
   }
 
   function pct(x, digits) { return typeof x === 'number' ? window.EtalageCharts.percent(x, digits === undefined ? 2 : digits) : '–'; }
-  function signed(x) { return typeof x === 'number' ? (x >= 0 ? '+' : '') + (x * 100).toFixed(1) + '%' : '–'; }
+  function signed(x) { return typeof x === 'number' ? (x >= 0 ? '+' : '') + pct(x, 1) : '–'; }
 
   function resultsTable(report) {
     var level = Math.round((report.confidenceLevel || 0.95) * 100);

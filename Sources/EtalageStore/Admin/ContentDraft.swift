@@ -84,20 +84,20 @@ public enum ContentDraft {
     public static func put(_ db: SQLiteConnection, kind: ContentKind, key: String, body: JSON, author: String,
                            now: Double) throws -> Entry {
         try db.writeTransaction {
-            try stagePut(db, kind: kind, key: key, body: body, author: author, at: stamp(now), live: try ContentDocument.read(db),
-                         policy: try TemplateFiles.policy(db))
+            try stagePut(db, kind: kind, key: key, body: body, author: author, at: stamp(now), live: try ContentDocument.read(db))
         }
     }
 
     /// `put` inside the caller's write transaction, the change stamped `at`. `live` and `policy` are what the live
-    /// tables hold: staging changes neither, so a caller staging several changes reads them once.
+    /// tables hold: staging changes neither, so a caller staging several changes reads them once. Only a template
+    /// is checked against the policy: nil reads it for one.
     static func stagePut(_ db: SQLiteConnection, kind: ContentKind, key: String, body: JSON, author: String,
-                         at: String, live: ContentDocument, policy: ContentPolicy) throws -> Entry {
+                         at: String, live: ContentDocument, policy: ContentPolicy? = nil) throws -> Entry {
         let view = View(live: live, pending: try pending(db))
         let exposed = kind == .experiment ? try ExperimentStore.hasExposures(key, in: db) : false
-        let item = try ContentItem.normalize(kind, key: key, body: body, draft: view.draft,
-                                             references: ContentDocument.References(view.draft), live: view.live,
-                                             policy: policy, exposed: exposed)
+        let policy = try policy ?? (kind == .template ? TemplateFiles.policy(db) : ContentPolicy())
+        let item = try ContentItem.normalize(kind, key: key, body: body, draft: view.draft, live: view.live, policy: policy,
+                                             exposed: exposed)
         if view.live[kind][key] == item {
             try db.run(PendingChangeSQL.delete, [.text(kind.rawValue), .text(key)])
             return Entry(kind: kind, key: key, item: item, state: .live, pending: nil)

@@ -65,12 +65,12 @@ enum ContentItem {
     /// The full item for `key` from a PUT body (the item without its key fields, or with the same ones).
     /// - Parameters:
     ///   - draft: the draft the item joins (live plus pending changes); references are checked against it.
-    ///   - references: `ContentDocument.References(draft)`, from the caller, which checks several items against one
-    ///     draft with one (building it compiles every segment condition).
+    ///   - references: `ContentDocument.References(draft)`, from a caller that checks several items against one draft
+    ///     (building it compiles every segment condition); nil builds it, only for a rule or experiment.
     ///   - live: the live document, for changes that depend on what is live (a running experiment).
     ///   - exposed: for an experiment, whether exposures are recorded under its key (see `experimentProblem`).
     static func normalize(_ kind: ContentKind, key: String, body: JSON, draft: ContentDocument,
-                          references: ContentDocument.References, live: ContentDocument, policy: ContentPolicy,
+                          references: ContentDocument.References? = nil, live: ContentDocument, policy: ContentPolicy,
                           exposed: Bool) throws(AdminError) -> JSON {
         guard case .object(var members) = body else {
             throw AdminError(.badRequest, "invalid_body", "the body must be a JSON object, not \(body.typeName)")
@@ -84,9 +84,11 @@ enum ContentItem {
         }
         switch kind {
         case .template: return try template(members, policy: policy)
-        case .rule: return try rule(members, references: references)
+        case .rule: return try rule(members, references: references ?? ContentDocument.References(draft))
         case .segment: return try segment(members)
-        case .experiment: return try experiment(members, draft: draft, references: references, live: live, exposed: exposed)
+        case .experiment:
+            return try experiment(members, draft: draft, references: references ?? ContentDocument.References(draft), live: live,
+                                  exposed: exposed)
         }
     }
 

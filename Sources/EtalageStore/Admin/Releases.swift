@@ -79,19 +79,16 @@ public enum Releases {
     /// Records the baseline from the live tables when there is no release yet.
     static func ensureBaseline(_ db: SQLiteConnection, now: Double) throws {
         guard try db.scalarInt(ReleaseSQL.count) == 0 else { return }
-        _ = try db.writeTransaction { try ensureBaselineInTransaction(db, now: now) }
+        try db.writeTransaction { try ensureBaselineInTransaction(db, now: now) }
     }
 
     /// `ensureBaseline` inside the caller's write transaction.
-    /// - Returns: the live document when it recorded the baseline (it read it for that), else nil.
-    @discardableResult
-    static func ensureBaselineInTransaction(_ db: SQLiteConnection, now: Double) throws -> ContentDocument? {
-        guard try db.scalarInt(ReleaseSQL.count) == 0 else { return nil }
+    static func ensureBaselineInTransaction(_ db: SQLiteConnection, now: Double) throws {
+        guard try db.scalarInt(ReleaseSQL.count) == 0 else { return }
         let stamp = ContentDraft.stamp(now)
-        let live = try ContentDocument.read(db)
         try insert(db, kind: .baseline, status: .published, author: systemAuthor, note: baselineNote, createdAt: stamp,
-                   publishAt: nil, publishedAt: stamp, sequence: 1, restores: nil, changes: [], document: live)
-        return live
+                   publishAt: nil, publishedAt: stamp, sequence: 1, restores: nil, changes: [],
+                   document: try ContentDocument.read(db))
     }
 
     @discardableResult
@@ -117,7 +114,7 @@ public enum Releases {
             throw AdminError(.invalid, "invalid_publish_at", "publishAt \(Timestamp.format(publishAt)) is not in the future; leave it out to publish now")
         }
         let id: Int = try db.writeTransaction {
-            let baseline = try ensureBaselineInTransaction(db, now: now)
+            try ensureBaselineInTransaction(db, now: now)
             let changes = try ContentDraft.pending(db)
             guard !changes.isEmpty else { throw AdminError(.conflict, "nothing_to_release", "the draft has no changes") }
             let stamp = ContentDraft.stamp(now)
@@ -127,7 +124,7 @@ public enum Releases {
                                 publishAt: ContentDraft.stamp(publishAt), publishedAt: nil, sequence: nil, restores: nil,
                                 changes: changes, document: nil)
             } else {
-                try check(changes, live: try baseline ?? ContentDocument.read(db), db: db)
+                try check(changes, live: try ContentDocument.read(db), policy: try TemplateFiles.policy(db), db: db)
                 id = try insert(db, kind: .release, status: .published, author: author, note: note, createdAt: stamp,
                                 publishAt: nil, publishedAt: stamp, sequence: try nextSequence(db), restores: nil,
                                 changes: changes, document: nil)
@@ -148,18 +145,20 @@ public enum Releases {
     public static func publishDue(_ db: SQLiteConnection, now: Double) throws -> [(id: Int, failure: String?)] {
         try db.writeTransaction {
             var outcomes: [(id: Int, failure: String?)] = []
-            // The live document, read once: each release applied reads it back (see `apply`).
-            var live: ContentDocument?
+            // The live document and the policy, read once, for the first release claimed: each release applied reads
+            // the document back (see `apply`); none changes the policy.
+            var live: ContentDocument?, policy: ContentPolicy?
             for release in try read(db, ReleaseSQL.selectScheduled) {
                 guard let at = release.publishAt.flatMap({ Timestamp.parse($0) }), at <= now else { continue }
                 let sequence = try nextSequence(db)
                 try db.run(ReleaseSQL.claimScheduled, [.integer(Int64(release.id)), .text(ContentDraft.stamp(now)),
                                                        .integer(Int64(sequence))])
                 guard db.changes == 1 else { continue }
-                let current = try live ?? ContentDocument.read(db)
+                let current = try live ?? ContentDocument.read(db), currentPolicy = try policy ?? TemplateFiles.policy(db)
                 live = current
+                policy = currentPolicy
                 do {
-                    try check(release.changes, live: current, db: db)
+                    try check(release.changes, live: current, policy: currentPolicy, db: db)
                 } catch let error as AdminError {
                     let note = (release.note.map { $0 + " " } ?? "") + "[not published at \(ContentDraft.stamp(now)): \(error.message)]"
                     try db.run(ReleaseSQL.cancel, [.integer(Int64(release.id)), .text(note)])
@@ -263,7 +262,7 @@ public enum Releases {
                                 now: Double) throws -> Release {
         let id: Int = try db.writeTransaction {
             try ensureBaselineInTransaction(db, now: now)
-            let published = Array(inPublishOrder(try read(db, ReleaseSQL.selectAll)).reversed())  // newest first
+            let published = Array(inPublishOrder(try read(db, ReleaseSQL.selectSummaries)).reversed())  // newest first
             guard let live = published.first else { throw AdminError(.conflict, "nothing_to_roll_back", "no release is live") }
             if let from, from != live.id {
                 throw AdminError(.conflict, "live_changed",
@@ -271,7 +270,9 @@ public enum Releases {
             }
             // The position of the live content in the history: a rollback stands where the release it restored stood.
             let position = live.restores.flatMap { restored in published.first { $0.id == restored } }?.sequence ?? live.sequence ?? 0
-            guard let target = published.first(where: { ($0.sequence ?? 0) < position }), let document = target.document else {
+            // Only the target's document is read: the list above has none.
+            guard let target = published.first(where: { ($0.sequence ?? 0) < position }),
+                  let document = try release(db, id: target.id)?.document else {
                 throw AdminError(.conflict, "nothing_to_roll_back", "the live content is the first release's; there is nothing before it")
             }
             let stamp = ContentDraft.stamp(now)
@@ -289,9 +290,11 @@ public enum Releases {
         return release
     }
 
-    /// The releases that were published (those with a document), oldest first; `seq` is unique, so the order is total.
+    /// The releases that were published, oldest first: those with a sequence (set with the document they store, in
+    /// the transaction that publishes them; a summary has none), so the list may come from `selectSummaries`. `seq`
+    /// is unique, so the order is total.
     static func inPublishOrder(_ releases: [Release]) -> [Release] {
-        releases.filter { $0.sequence != nil && $0.document != nil }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
+        releases.filter { $0.sequence != nil }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
     }
 
     static func nextSequence(_ db: SQLiteConnection) throws -> Int { try db.scalarInt(ReleaseSQL.nextSeq) ?? 1 }
@@ -327,12 +330,13 @@ public enum Releases {
 
     /// Checks `changes` against the live content they will be applied to: each changed item again (with the
     /// experiment rules against what is live now), and no rule or experiment left referring to something gone.
-    /// - Parameter live: what the live tables hold now.
-    static func check(_ changes: [ContentChange], live: ContentDocument, db: SQLiteConnection) throws {
+    /// - Parameters:
+    ///   - live: what the live tables hold now.
+    ///   - policy: the fairness policy (`TemplateFiles.policy`), read once by a caller checking several releases.
+    static func check(_ changes: [ContentChange], live: ContentDocument, policy: ContentPolicy, db: SQLiteConnection) throws {
         let after = live.applying(changes)
         // One for every change checked and the final check: building it compiles every segment condition.
         let references = ContentDocument.References(after)
-        let policy = try TemplateFiles.policy(db)
         for change in changes {
             guard change.action == .put, let body = change.body else { continue }
             let exposed = change.kind == .experiment ? try ExperimentStore.hasExposures(change.key, in: db) : false
@@ -412,11 +416,12 @@ public enum Releases {
     public static func document(_ db: SQLiteConnection, at time: Double, now: Double) throws -> (release: Int?, document: ContentDocument) {
         try ensureBaseline(db, now: now)
         return try db.readTransaction {
-            let releases = try read(db, ReleaseSQL.selectAll)
+            // Summaries: only the one document used is read.
+            let releases = try read(db, ReleaseSQL.selectSummaries)
             if time <= now {
                 let published = inPublishOrder(releases)
                 let then = published.last { ($0.publishedAt.flatMap { Timestamp.parse($0) } ?? .infinity) <= time } ?? published.first
-                if let then, let document = then.document { return (then.id, document) }
+                if let then, let document = try release(db, id: then.id)?.document { return (then.id, document) }
                 return (nil, try ContentDocument.read(db))
             }
             var document = try ContentDocument.read(db)
