@@ -4,15 +4,17 @@
 #
 # Usage:
 #   bench-http.sh ETALAGE_BINARY [--db PATH] [--body FILE] [--path /v1/decisions] [--connections 64]
-#            [--threads 2] [--duration 10s] [--warmup 2s] [--nginx-workers 2]
+#            [--threads 2] [--duration 10s] [--warmup 2s] [--nginx-workers 2] [--rounds 3]
 #            [-- EXTRA ETALAGE SERVE ARGUMENTS]
 #   bench-http.sh --server-cmd 'CMD WITH {port}' [...]   # any server; {port} is replaced by the chosen port
 #
 # Needs: wrk, nginx, curl (apt-get install nginx wrk curl). The Etalage server is started as
 # `ETALAGE_BINARY serve --port N --db DB` (DB defaults to a fresh temporary file).
 # Target (issue 3): etalage req/s >= 0.8 x nginx at 64 connections, etalage p99 <= 5 ms.
-# wrk shares the machine's cores with the servers, so other load skews req/s and p99; the server CPU time per
-# request (from /proc, nginx workers included) is printed too, as a steadier measure of efficiency.
+# wrk shares the machine's cores with the servers, so other load skews req/s and p99. Each round measures both
+# servers back to back (etalage first in odd rounds, nginx first in even ones); the verdict is on the medians of
+# the rounds, and every round is printed. The server CPU time per request (from /proc, nginx workers included)
+# is printed too, as a steadier measure of efficiency.
 set -euo pipefail
 
 ETALAGE=""
@@ -25,6 +27,7 @@ THREADS=2
 DURATION=10s
 WARMUP=2s
 NGINX_WORKERS=2
+ROUNDS=3
 EXTRA=()
 
 while [[ $# -gt 0 ]]; do
@@ -38,11 +41,15 @@ while [[ $# -gt 0 ]]; do
     --duration|-d) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     --) shift; EXTRA=("$@"); break ;;
     *) if [[ -z "$ETALAGE" ]]; then ETALAGE="$1"; shift; else echo "unknown argument: $1" >&2; exit 2; fi ;;
   esac
 done
+if ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
+  echo "--rounds must be a positive whole number, not '$ROUNDS'" >&2; exit 2
+fi
 if [[ -z "$ETALAGE" && -z "$SERVER_CMD" ]]; then
   echo "usage: bench-http.sh ETALAGE_BINARY [options]  (or --server-cmd 'CMD {port}')" >&2; exit 2
 fi
@@ -176,18 +183,36 @@ print(f"{rps:.0f} {lat.get('50', float('nan')):.3f} {lat.get('99', float('nan'))
 PY
 }
 
-read -r E_RPS E_P50 E_P99 E_NON2XX E_SOCK E_CPU < <(run_wrk "$E_PORT" "$E_PID")
-read -r N_RPS N_P50 N_P99 N_NON2XX N_SOCK N_CPU < <(run_wrk "$N_PORT" "$N_PID")
-
 echo "request: POST $URL_PATH, body $BODY_BYTES bytes; response body: etalage $RESP_BYTES bytes (HTTP $STATUS), nginx $N_BYTES bytes"
-echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION (after $WARMUP warm-up); nginx: $NGINX_WORKERS workers"
-printf '%-10s %12s %10s %10s %10s %8s %14s\n' server req/s p50_ms p99_ms non2xx sockerr server_cpu_us/req
-printf '%-10s %12s %10s %10s %10s %8s %14s\n' etalage "$E_RPS" "$E_P50" "$E_P99" "$E_NON2XX" "$E_SOCK" "$E_CPU"
-printf '%-10s %12s %10s %10s %10s %8s %14s\n' nginx "$N_RPS" "$N_P50" "$N_P99" "$N_NON2XX" "$N_SOCK" "$N_CPU"
-python3 - "$E_RPS" "$N_RPS" "$E_P99" <<'PY'
-import sys
-e, n, p99 = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-ratio = e / n if n else float("nan")
-print(f"ratio etalage/nginx: {ratio:.2f}  (target >= 0.80: {'PASS' if ratio >= 0.8 else 'FAIL'}; "
-      f"p99 <= 5 ms: {'PASS' if p99 <= 5 else 'FAIL'})")
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per server per round (after $WARMUP warm-up); nginx: $NGINX_WORKERS workers; $(nproc) cores"
+printf '%-6s %-10s %12s %10s %10s %10s %8s %14s\n' round server req/s p50_ms p99_ms non2xx sockerr server_cpu_us/req
+: > "$WORK/rounds.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 == 1 )); then order="etalage nginx"; else order="nginx etalage"; fi
+  for server in $order; do
+    if [[ "$server" == etalage ]]; then port=$E_PORT; pid=$E_PID; else port=$N_PORT; pid=$N_PID; fi
+    read -r RPS P50 P99 NON2XX SOCK CPU < <(run_wrk "$port" "$pid")
+    printf '%-6s %-10s %12s %10s %10s %10s %8s %14s\n' "$round" "$server" "$RPS" "$P50" "$P99" "$NON2XX" "$SOCK" "$CPU"
+    echo "$round $server $RPS $P50 $P99 $NON2XX $SOCK $CPU" >> "$WORK/rounds.txt"
+  done
+done
+python3 - "$WORK/rounds.txt" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+by = {"etalage": {}, "nginx": {}}
+for r, server, rps, p50, p99, non2xx, sock, cpu in rows:
+    by[server][int(r)] = (float(rps), float(p50), float(p99), float(cpu))
+rounds = sorted(by["etalage"])
+ratios = [by["etalage"][r][0] / by["nginx"][r][0] for r in rounds if by["nginx"][r][0]]
+def med(server, k):
+    return statistics.median(by[server][r][k] for r in rounds)
+print(f"{'median':<6} {'etalage':<10} {med('etalage', 0):12.0f} {med('etalage', 1):10.3f} {med('etalage', 2):10.3f} {'':>10} {'':>8} {med('etalage', 3):14.1f}")
+print(f"{'median':<6} {'nginx':<10} {med('nginx', 0):12.0f} {med('nginx', 1):10.3f} {med('nginx', 2):10.3f} {'':>10} {'':>8} {med('nginx', 3):14.1f}")
+ratio = statistics.median(ratios) if ratios else float("nan")
+p99 = med("etalage", 2)
+worst_p99 = max(by["etalage"][r][2] for r in rounds)
+print("ratio etalage/nginx per round: " + " ".join(f"{x:.2f}" for x in ratios))
+print(f"median ratio etalage/nginx: {ratio:.2f}  (target >= 0.80: {'PASS' if ratio >= 0.8 else 'FAIL'}); "
+      f"median etalage p99 {p99:.2f} ms, worst {worst_p99:.2f} ms  (target <= 5 ms: {'PASS' if p99 <= 5 else 'FAIL'}); "
+      f"rounds meeting both: {sum(1 for r, x in zip(rounds, ratios) if x >= 0.8 and by['etalage'][r][2] <= 5)}/{len(rounds)}")
 PY

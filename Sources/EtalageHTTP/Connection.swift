@@ -38,6 +38,8 @@ final class Connection {
     var isClosed = false
     /// Queued to be driven again at the end of this loop iteration.
     var isDeferred = false
+    /// In the loop's `flushQueue`: answered, its output to be sent at the end of this loop iteration.
+    var isFlushQueued = false
     var lingering = false
     var lingerBytes = 0
 

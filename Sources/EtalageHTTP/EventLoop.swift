@@ -38,6 +38,15 @@ final class EventLoop: @unchecked Sendable {
     var lingeringCount = 0
     /// Connections with buffered work but no event to come (see `drive`); run after each batch of events.
     private var deferred: [Connection] = []
+    /// Connections with a response written but not yet sent (see `drive`); sent together once the ready
+    /// connections of this iteration have all been answered, or as soon as `maxQueuedFlushes` are waiting.
+    var flushQueue: [Connection] = []
+    /// True while the loop works through one iteration's events and deferred connections: `drive` queues its
+    /// sends then instead of making them at once.
+    var batchingFlushes = false
+    /// At most this many answered connections wait for the end of the iteration, which bounds the delay the
+    /// first of them sees (a decision takes a few microseconds).
+    let maxQueuedFlushes = 64
     private var nextRegistration: UInt32 = EventLoop.firstConnectionRegistration
     let maxConnections: Int
     let date = DateCache()
@@ -173,6 +182,7 @@ final class EventLoop: @unchecked Sendable {
                 return  // epoll itself failed: nothing sensible is left to do on this loop
             }
             loopNanos = Posix.monotonicNanos()
+            batchingFlushes = true
             for i in 0..<count {
                 let base = events + i * Posix.epollEventStride
                 let flags = base.loadUnaligned(as: UInt32.self)
@@ -198,6 +208,8 @@ final class EventLoop: @unchecked Sendable {
                     if !connection.isClosed { drive(connection) }
                 }
             }
+            batchingFlushes = false
+            flushQueued()
             if acceptResumeAt != 0 && !shuttingDown && loopNanos >= acceptResumeAt {
                 acceptResumeAt = 0
                 setListenerInterest(true)

@@ -96,6 +96,34 @@ final class HTTPServerTests: XCTestCase {
         }
     }
 
+    /// The loop answers all the connections that became ready together before it sends the answers, at most
+    /// `maxQueuedFlushes` (64) waiting at a time: here one loop is held while 150 connections send, so its next
+    /// iteration finds them all ready at once. Every answer must reach its own connection, none may be left unsent.
+    func testSendsEveryAnswerOfABatchToItsOwnConnection() throws {
+        let port = try start { $0.loopCount = 1 }
+        let blocker = try TestClient(port: port)
+        let clients = try (0..<150).map { _ in try TestClient(port: port) }
+        // Accepted before the loop is held, so the requests below are ready events on known connections.
+        for client in clients {
+            try client.send("GET / HTTP/1.1\r\n\r\n")
+            XCTAssertEqual(try client.readResponse().text, "hello")
+        }
+        try blocker.send("GET /block?ms=200 HTTP/1.1\r\n\r\n")
+        usleep(20_000)  // the loop is now inside the responder
+        for (i, client) in clients.enumerated() {
+            try client.send("POST /echo HTTP/1.1\r\nContent-Length: \(String(i).utf8.count)\r\n\r\n\(i)")
+        }
+        XCTAssertEqual(try blocker.readResponse().text, "blocked")
+        for (i, client) in clients.enumerated() {
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.text, "\(i)")
+        }
+        // And the connections stay usable afterwards.
+        try clients[149].send("GET / HTTP/1.1\r\n\r\n")
+        XCTAssertEqual(try clients[149].readResponse().text, "hello")
+    }
+
     func testDechunksAChunkedUpload() throws {
         let client = try TestClient(port: try start())
         try client.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n")

@@ -132,7 +132,8 @@ final class TestClient {
 }
 
 /// A responder for tests: `/echo` returns the body, `/slow?ms=N` replies from another thread after N ms,
-/// `/never` never replies, `/big?bytes=N` returns N bytes, anything else returns "hello".
+/// `/block?ms=N` holds the event loop's thread for N ms and then replies, `/never` never replies,
+/// `/big?bytes=N` returns N bytes, anything else returns "hello".
 struct TestResponder: HTTPResponder {
     func respond(to request: HTTPRequest, reply: HTTPReply) {
         switch request.path {
@@ -144,6 +145,10 @@ struct TestResponder: HTTPResponder {
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) {
                 reply(HTTPResponse(status: 200, body: Array("slow".utf8)))
             }
+        case "/block":
+            let ms = Int(request.query?.replacingOccurrences(of: "ms=", with: "") ?? "100") ?? 100
+            usleep(UInt32(ms * 1_000))
+            reply(HTTPResponse(status: 200, body: Array("blocked".utf8)))
         case "/never":
             break
         case "/twice":
