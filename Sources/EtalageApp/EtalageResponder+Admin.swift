@@ -222,7 +222,7 @@ extension EtalageResponder {
             label = release.map { .number(Double($0)) } ?? .string("live")
         }
         let snapshot = ContentPreview.snapshot(document, over: snapshots.snapshot, memberId: context.memberId)
-        let decision = decide(context, snapshot: snapshot, decisionId: RequestID.random().hex, options: DecideOptions(now: at, trace: true))
+        let decision = decide(context, snapshot: snapshot, decisionId: RandomID.random().hex, options: DecideOptions(now: at, trace: true))
         let decisionJSON = (try? JSONParser.parse(DecisionJSON.body(decision))) ?? .null
         return Self.adminJSON(200, .object(["release": label, "at": .string(Timestamp.format(at, fractional: true)),
                                             "decision": decisionJSON]))

@@ -62,7 +62,7 @@ struct EtalageResponder: HTTPResponder {
 
     /// `loopIndex`: the loop whose thread this runs on, during `respond(to:reply:)`; nil anywhere else.
     private func finish(_ response: inout HTTPResponse, endpoint: Endpoint, origin: String?, started: UInt64, time: Double,
-                        requestId: RequestID, method: String, loopIndex: Int?) {
+                        requestId: RandomID, method: String, loopIndex: Int?) {
         if let origin { CORSPolicy.addHeaders(to: &response, origin: origin) }
         let nanos = MonotonicClock.nanos() &- started
         metrics.record(endpoint, status: response.status, nanos: nanos, shard: loopIndex)
@@ -81,7 +81,7 @@ struct EtalageResponder: HTTPResponder {
     /// answer later. `endpoint` is `Endpoint(path: request.path)`, the one table of paths; `now` is the request's
     /// arrival (seconds since the epoch), read once for everything the request does.
     /// `loop` is the state of the loop this runs on, if any.
-    func answer(_ request: HTTPRequest, endpoint: Endpoint, requestId: RequestID, origin: String?, now: Double,
+    func answer(_ request: HTTPRequest, endpoint: Endpoint, requestId: RandomID, origin: String?, now: Double,
                 loop: LoopState) -> HTTPResponse? {
         if CORSPolicy.isPreflight(request) {
             guard origin != nil else {
@@ -104,7 +104,7 @@ struct EtalageResponder: HTTPResponder {
             return response
         }
         switch endpoint {
-        case .decisions: return decisions(request, decisionId: requestId.hex, now: now, loop: loop)
+        case .decisions: return decisions(request, decisionId: requestId, now: now, loop: loop)
         case .events: return nil
         case .readyz: return ready()
         case .metrics: return metricsPage()
@@ -113,7 +113,7 @@ struct EtalageResponder: HTTPResponder {
         }
     }
 
-    func decisions(_ request: HTTPRequest, decisionId: String, now: Double, loop: LoopState) -> HTTPResponse {
+    func decisions(_ request: HTTPRequest, decisionId: RandomID, now: Double, loop: LoopState) -> HTTPResponse {
         // Straight from the bytes to the context: no JSON tree on the request path.
         var context: DecisionContext
         do {
@@ -129,25 +129,28 @@ struct EtalageResponder: HTTPResponder {
         context.verifyMember(with: members, now: now)
         let snapshot = loop.snapshot(from: snapshots)
         if context.trace && isAdmin(request) {
-            let decision = decide(context, snapshot: snapshot, decisionId: decisionId, options: DecideOptions(now: now, trace: true))
+            let decision = decide(context, snapshot: snapshot, decisionId: decisionId.hex, options: DecideOptions(now: now, trace: true))
             recordExposures(decisionId: decisionId, holdout: decision.holdout, measured: decision.holdoutMeasured,
                             experiments: decision.experiments, visitorId: context.visitorId, now: now)
             return Self.json(200, DecisionJSON.body(decision))
         }
-        // Straight from the decision to the response bytes: no `Decision` value, no rendered strings.
-        var body: [UInt8] = []
-        let outcome = DecisionJSON.write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &body)
+        // Straight from the decision to the response bytes: no `Decision` value, no rendered strings, and no
+        // allocation for them either (`LoopState.body`).
+        let outcome = loop.withBody { body in
+            DecisionJSON.write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &body)
+        }
         recordExposures(decisionId: decisionId, holdout: outcome.holdout, measured: outcome.holdoutMeasured,
                         experiments: outcome.experiments, visitorId: context.visitorId, now: now)
-        return HTTPResponse(status: 200, headers: loop.jsonHeaders, body: body)
+        return HTTPResponse(status: 200, headers: loop.jsonHeaders, body: loop.body)
     }
 
     /// A decision's exposures: each experiment's variant, and for the holdout and its equally large comparison
     /// slice, which of the two (so the lift of personalization can be measured). Not waited for; a full queue is
     /// counted, never silent (`EventLog.droppedExposures`).
-    func recordExposures(decisionId: String, holdout: Bool, measured: Bool, experiments: [ExperimentAssignment],
+    func recordExposures(decisionId id: RandomID, holdout: Bool, measured: Bool, experiments: [ExperimentAssignment],
                          visitorId: String, now: Double) {
         guard measured || !experiments.isEmpty else { return }
+        let decisionId = id.hex
         var exposures: [Exposure] = []
         if measured {
             exposures.append(Exposure(decisionId: decisionId, visitorId: visitorId, experiment: ExperimentDefinition.holdoutKey,

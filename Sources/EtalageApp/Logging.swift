@@ -131,13 +131,13 @@ struct AccessMethod: Sendable, BitwiseCopyable, Equatable {
 /// is a copy of 48 bytes. Formatted on the log thread, not the request path.
 struct AccessRecord: Sendable, BitwiseCopyable {
     var time: Double
-    var requestId: RequestID
+    var requestId: RandomID
     var status: Int
     var nanos: UInt64
     var method: AccessMethod
     var endpoint: Endpoint
 
-    init(time: Double, requestId: RequestID, method: String, endpoint: Endpoint, status: Int, nanos: UInt64) {
+    init(time: Double, requestId: RandomID, method: String, endpoint: Endpoint, status: Int, nanos: UInt64) {
         self.time = time
         self.requestId = requestId
         self.status = status

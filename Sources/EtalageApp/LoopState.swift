@@ -15,6 +15,10 @@ final class LoopState: @unchecked Sendable {
     /// `EtalageResponder.jsonHeaders`, this loop's own copy: a response retains its header list, and a list shared
     /// by every loop would have its reference count bounce between their cores on every decision.
     let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
+    /// The body of this loop's latest decision, its storage kept from one decision to the next: the response
+    /// shares it until the loop has copied it onto the wire and let go of the response, before the next decision
+    /// (a response still held then would make `withBody` start a new array, never write into the held one).
+    @exclusivity(unchecked) private(set) var body: [UInt8] = []
     /// The loops' states are allocated one after the other (see `CacheLinePadding`).
     private let padding = CacheLinePadding()
 
@@ -22,10 +26,17 @@ final class LoopState: @unchecked Sendable {
         // The generation first: a swap in between only makes the first decision read the cell again.
         snapshotGeneration = cell.generation
         snapshot = cell.snapshot
+        body.reserveCapacity(2_048)
     }
 
-    func nextRequestID() -> RequestID {
-        RequestID(using: &generator)
+    /// Runs `write` on `body`, emptied with its capacity kept.
+    func withBody<R>(_ write: (inout [UInt8]) -> R) -> R {
+        body.removeAll(keepingCapacity: true)
+        return write(&body)
+    }
+
+    func nextRequestID() -> RandomID {
+        RandomID(using: &generator)
     }
 
     /// The current snapshot: `cell`'s lock is taken once per swap on this loop instead of once per request.

@@ -51,20 +51,27 @@ struct ByteSink: ByteOutput, ~Copyable {
         if owned { base.deallocate() }
     }
 
-    /// Runs `body` with a sink that starts in `capacity` bytes of stack, and returns what it wrote as an array.
+    /// Runs `body` with a sink that starts in `capacity` bytes of stack, and appends what it wrote to `out`: into
+    /// the capacity `out` already has, so a caller that keeps one array for many answers allocates nothing.
     /// Inlined, so the closure's captures are not copied.
     @inline(__always)
-    static func collect<R>(capacity: Int, _ body: (inout ByteSink) -> R) -> (bytes: [UInt8], result: R) {
+    static func collect<R>(capacity: Int, appendingTo out: inout [UInt8], _ body: (inout ByteSink) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(capacity, 1)) { lent in
             // Never nil: the allocation has at least one byte.
             var sink = ByteSink(lent: lent.baseAddress.unsafelyUnwrapped, capacity: lent.count)
             let result = body(&sink)
-            let bytes = sink.bytes
-            return (bytes, result)
+            out.append(contentsOf: UnsafeBufferPointer(start: sink.base, count: sink.count))
+            return result
         }
     }
 
-    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    /// The 32 hex digits of `id`, written in place.
+    @inline(__always)
+    mutating func append(hex id: RandomID) {
+        if capacity - count < 32 { grow(to: count + 32) }
+        id.write(to: UnsafeMutableRawPointer(base + count))
+        count += 32
+    }
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {

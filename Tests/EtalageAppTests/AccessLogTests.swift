@@ -68,7 +68,7 @@ final class AccessLogTests: XCTestCase {
         XCTAssertTrue(capture.lines.contains { $0.contains("etalage listening on") })
     }
 
-    static let someId = RequestID(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
+    static let someId = RandomID(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
 
     func testAFullQueueDropsAndCountsInsteadOfWaiting() {
         let log = AccessLog(capacity: 2, write: { _ in })
@@ -115,11 +115,11 @@ final class AccessLogTests: XCTestCase {
         XCTAssertEqual(Self.someId.hex, "0123456789abcdeffedcba9876543210")
         var generator = Xoshiro256StarStar()
         for _ in 0..<100 {
-            let id = RequestID(using: &generator)
+            let id = RandomID(using: &generator)
             let expected = [id.high, id.low].map { String(repeating: "0", count: 16 - String($0, radix: 16).count) + String($0, radix: 16) }
             XCTAssertEqual(id.hex, expected.joined())
         }
-        XCTAssertNotEqual(RequestID.random(), RequestID.random())
+        XCTAssertNotEqual(RandomID.random(), RandomID.random())
     }
 
     func testMethodsAreLoggedByName() {

@@ -36,6 +36,12 @@ final class DecisionJSONTests: XCTestCase {
         XCTAssertEqual(outcome.holdout, decision.holdout, file: file, line: line)
         XCTAssertEqual(outcome.holdoutMeasured, decision.holdoutMeasured, file: file, line: line)
         XCTAssertEqual(outcome.experiments, decision.experiments, file: file, line: line)
+        // The request path's form: the id as bits, its digits written in place.
+        let bits = RandomID(high: 0x0c28_ffa0_4a10_cca9, low: 0x7acc_22ee_1ad3_fa80)
+        XCTAssertEqual(bits.hex, id)
+        var fromBits: [UInt8] = []
+        _ = DecisionJSON.write(context, snapshot: snapshot, decisionId: bits, now: at, into: &fromBits)
+        XCTAssertEqual(String(decoding: fromBits, as: UTF8.self), written, file: file, line: line)
     }
 
     func testEveryFixtureVisitWritesTheBytesOfTheDecision() throws {
@@ -160,5 +166,29 @@ final class DecisionJSONTests: XCTestCase {
         var context = DecisionContext(visitorId: "v")
         context.locale = "nl-NL"
         assertSameBytes(context, snapshot)
+    }
+
+    /// Each loop writes its decisions into one array: once the response that shared it is gone, the next decision
+    /// reuses its storage; while a response still holds it, the next decision leaves the held bytes alone.
+    func testALoopReusesItsBodyOnlyOnceTheResponseLetGo() throws {
+        let snapshot = try Self.fixtureSnapshot.get()
+        let loop = LoopState(cell: SnapshotCell(snapshot))
+        var visitor = DecisionContext(visitorId: "v-1")
+        visitor.locale = "nl-NL"
+        func answer(_ id: RandomID) -> [UInt8] {
+            _ = loop.withBody { DecisionJSON.write(visitor, snapshot: snapshot, decisionId: id, now: Self.now, into: &$0) }
+            return loop.body
+        }
+        let storage = { (bytes: [UInt8]) in bytes.withUnsafeBufferPointer { $0.baseAddress } }
+        let first = RandomID(high: 1, low: 1), second = RandomID(high: 2, low: 2)
+        let firstStorage = storage(answer(first))  // the returned array is released at once
+        let held = answer(second)
+        XCTAssertEqual(storage(held), firstStorage)
+        let heldText = String(decoding: held, as: UTF8.self)
+        XCTAssertTrue(heldText.contains(second.hex))
+        let next = answer(first)
+        XCTAssertEqual(String(decoding: held, as: UTF8.self), heldText)
+        XCTAssertNotEqual(storage(next), storage(held))
+        XCTAssertTrue(String(decoding: next, as: UTF8.self).contains(first.hex))
     }
 }

@@ -14,20 +14,34 @@ public enum DecisionJSON {
     }
 
     /// Decides for `context` (schedules checked at `now`) and appends the answer's JSON to `out`: the bytes
-    /// `body(decide(context, snapshot:, decisionId:, options: DecideOptions(now: now)))` gives. No trace.
-    public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
+    /// `body(decide(context, snapshot:, decisionId: decisionId.hex, options: DecideOptions(now: now)))` gives.
+    /// No trace. The request path's form: the id's digits are written straight into the answer, and an `out`
+    /// kept with its capacity from one answer to the next takes the bytes without an allocation.
+    public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: RandomID, now: Double,
                              into out: inout [UInt8]) -> Outcome {
         // Most decisions take 500–900 bytes: written on the stack (Swift takes up to 1 KiB there without asking
-        // whether the stack has room, which costs a heap allocation when it says no), then copied once into an
-        // array of their size. A larger one moves to the heap as it grows.
-        let (bytes, outcome) = ByteSink.collect(capacity: 1_024) { sink in
-            write(context, snapshot: snapshot, decisionId: decisionId, now: now, into: &sink)
+        // whether the stack has room, which costs a heap allocation when it says no), then copied once into `out`.
+        // A larger one moves to the heap as it grows.
+        ByteSink.collect(capacity: 1_024, appendingTo: &out) { sink in
+            write(context, snapshot: snapshot, now: now, id: { sink in
+                sink.append(UInt8(ascii: "\""))
+                sink.append(hex: decisionId)
+                sink.append(UInt8(ascii: "\""))
+            }, into: &sink)
         }
-        if out.isEmpty { out = bytes } else { out += bytes }
-        return outcome
     }
 
-    static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
+    /// As above, for an id given as text (escaped as JSON requires).
+    public static func write(_ context: DecisionContext, snapshot: Snapshot, decisionId: String, now: Double,
+                             into out: inout [UInt8]) -> Outcome {
+        ByteSink.collect(capacity: 1_024, appendingTo: &out) { sink in
+            write(context, snapshot: snapshot, now: now, id: { JSONWriter.appendQuoted(decisionId, into: &$0) },
+                  into: &sink)
+        }
+    }
+
+    /// `id` writes the decision id's JSON string, quotes included.
+    static func write(_ context: DecisionContext, snapshot: Snapshot, now: Double, id: (inout ByteSink) -> Void,
                       into out: inout ByteSink) -> Outcome {
         var none: [SlotTrace]?
         let plan = DecisionPlan.make(context, snapshot: snapshot, now: now, traces: &none)
@@ -36,7 +50,7 @@ public enum DecisionJSON {
                                snapshot: snapshot)
 
         out.append(static: #"{"decisionId":"#)
-        JSONWriter.appendQuoted(decisionId, into: &out)
+        id(&out)
         out.append(static: #","variant":"#)
         if let variant = plan.picks.variant {
             variant.withTemplate { out.append(contentsOf: $0.json.id) }

@@ -1,31 +1,30 @@
-import EtalageCore
+/// 128 random bits, written as 32 lowercase hex digits: the server's request ids, and for `/v1/decisions` the
+/// decision id, unique without coordination between replicas. Kept as bits on the request path: a decision
+/// writes the digits straight into its answer (`DecisionJSON.write`), and the access log writes them on its own
+/// thread.
+public struct RandomID: Sendable, BitwiseCopyable, Equatable {
+    public var high: UInt64
+    public var low: UInt64
 
-/// A request id, and for `/v1/decisions` the decision id: 128 random bits, written as 32 lowercase hex digits,
-/// unique without coordination between replicas. Kept as bits on the request path; only a decision needs the text
-/// there, and the access log writes it on its own thread.
-struct RequestID: Sendable, BitwiseCopyable, Equatable {
-    var high: UInt64
-    var low: UInt64
-
-    init(high: UInt64, low: UInt64) {
+    public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// A fresh id from `generator`.
-    init(using generator: inout Xoshiro256StarStar) {
+    public init(using generator: inout Xoshiro256StarStar) {
         high = generator.next()
         low = generator.next()
     }
 
     /// A fresh id from the system's generator, for the few ids made off the event loops (admin previews).
-    static func random() -> RequestID {
+    public static func random() -> RandomID {
         var system = SystemRandomNumberGenerator()
-        return RequestID(high: system.next(), low: system.next())
+        return RandomID(high: system.next(), low: system.next())
     }
 
     /// The 32 hex digits.
-    var hex: String {
+    public var hex: String {
         String(unsafeUninitializedCapacity: 32) { buffer in
             guard let base = buffer.baseAddress, buffer.count >= 32 else { return 0 }
             write(to: UnsafeMutableRawPointer(base))
@@ -35,11 +34,11 @@ struct RequestID: Sendable, BitwiseCopyable, Equatable {
 
     /// Writes the 32 hex digits to `target`, which must have room for them.
     @inline(__always)
-    func write(to target: UnsafeMutableRawPointer) {
-        target.storeBytes(of: RequestID.hexDigits(UInt32(truncatingIfNeeded: high >> 32)), as: UInt64.self)
-        target.storeBytes(of: RequestID.hexDigits(UInt32(truncatingIfNeeded: high)), toByteOffset: 8, as: UInt64.self)
-        target.storeBytes(of: RequestID.hexDigits(UInt32(truncatingIfNeeded: low >> 32)), toByteOffset: 16, as: UInt64.self)
-        target.storeBytes(of: RequestID.hexDigits(UInt32(truncatingIfNeeded: low)), toByteOffset: 24, as: UInt64.self)
+    public func write(to target: UnsafeMutableRawPointer) {
+        target.storeBytes(of: RandomID.hexDigits(UInt32(truncatingIfNeeded: high >> 32)), as: UInt64.self)
+        target.storeBytes(of: RandomID.hexDigits(UInt32(truncatingIfNeeded: high)), toByteOffset: 8, as: UInt64.self)
+        target.storeBytes(of: RandomID.hexDigits(UInt32(truncatingIfNeeded: low >> 32)), toByteOffset: 16, as: UInt64.self)
+        target.storeBytes(of: RandomID.hexDigits(UInt32(truncatingIfNeeded: low)), toByteOffset: 24, as: UInt64.self)
     }
 
     /// The eight hex digits of `value`, most significant first, as eight bytes in memory order: all eight at once
