@@ -105,6 +105,15 @@ final class ExperimentsCommandTests: XCTestCase {
         XCTAssertEqual(overlap.status, 1)
         XCTAssertTrue(overlap.err.contains("overlaps running experiment 'first' [0, 0.5)"), overlap.err)
 
+        // Exposures without an experiment row (a test from an older database): the key stays reserved.
+        let db = try SQLiteConnection(path: database)
+        try db.run("INSERT INTO exposures VALUES ('d1', 'v1', 'old-test', 'control', 0)")
+        let reused = try run(["experiments", "add", try write("o.json", definition("old-test", start: 0.5, end: 1)), "--db", database])
+        XCTAssertEqual(reused.status, 1)
+        XCTAssertTrue(reused.err.contains("o.json: experiment 'old-test': has exposures recorded under this key"), reused.err)
+        XCTAssertFalse(try run(["experiments", "list", "--db", database]).out.contains("old-test"))
+        XCTAssertEqual(try run(["experiments", "add", try write("n.json", definition("new-test", start: 0.5, end: 1)), "--db", database]).status, 0)
+
         XCTAssertEqual(try run(["experiments", "stop", "nope", "--db", database]).status, 1)
         XCTAssertTrue(try run(["experiments", "results", "nope", "--db", database]).err.contains("no such experiment"))
         XCTAssertEqual(try run(["experiments", "add", dir + "/missing.json", "--db", database]).status, 1)

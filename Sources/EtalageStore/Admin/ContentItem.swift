@@ -218,7 +218,7 @@ enum ContentItem {
             if definition.json != current?.json { return "is stopped; its key stays reserved for its results. Use a new key" }
         case .draft?, nil:
             if exposed {
-                return "has exposures recorded under this key from an earlier test; the key stays reserved for its results. Use a new key"
+                return ExperimentStore.reservedByExposures
             }
             if current == nil && definition.status == .stopped { return "status is stopped; add it as draft or running" }
         }

@@ -56,6 +56,9 @@ public enum ExperimentStore {
                     throw fail("already exists and is stopped; its key stays reserved for its results. Use a new key")
                 }
             }
+            // As the admin API's rule (`ContentItem.experimentProblem`): a new or draft test under a key with
+            // exposures would count the earlier test's visitors as its own.
+            if try hasExposures(key, in: db) { throw fail(reservedByExposures) }
             if checkTemplates {
                 for (i, variant) in definition.variants.enumerated() {
                     guard try db.scalarInt(ExperimentSQL.templateExists, [.text(definition.slot.rawValue), .text(variant.templateId)]) == nil else { continue }
@@ -95,6 +98,10 @@ public enum ExperimentStore {
             return .stopped(was: status)
         }
     }
+
+    /// Why a new or draft experiment may not take a key that already has exposures.
+    public static let reservedByExposures =
+        "has exposures recorded under this key from an earlier test; the key stays reserved for its results. Use a new key"
 
     /// Whether exposures are recorded under `key`. Such a key stays reserved for its results, with or without a row
     /// in `experiments`.
