@@ -26,14 +26,23 @@ final class LoopState: @unchecked Sendable {
         // The generation first: a swap in between only makes the first decision read the cell again.
         snapshotGeneration = cell.generation
         snapshot = cell.snapshot
-        body.reserveCapacity(2_048)
+        body.reserveCapacity(LoopState.initialBodyCapacity)
     }
 
-    /// Runs `write` on `body`, emptied with its capacity kept.
+    /// Runs `write` on `body`, emptied with its capacity kept up to 64 KiB (one unusually large decision does not
+    /// keep its memory for good).
     func withBody<R>(_ write: (inout [UInt8]) -> R) -> R {
-        body.removeAll(keepingCapacity: true)
+        if body.capacity > LoopState.bodyCapacityKept {
+            body = []
+            body.reserveCapacity(LoopState.initialBodyCapacity)
+        } else {
+            body.removeAll(keepingCapacity: true)
+        }
         return write(&body)
     }
+
+    static let initialBodyCapacity = 2_048
+    static let bodyCapacityKept = 64 * 1_024
 
     func nextRequestID() -> RandomID {
         RandomID(using: &generator)

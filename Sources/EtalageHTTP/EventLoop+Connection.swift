@@ -220,6 +220,9 @@ extension EventLoop {
         if c.wantsWritable { setWritableInterest(c, false) }
         if c.closeAfterFlush && !c.awaiting && !c.isClosed {
             startLinger(c)
+        } else if isShuttingDown && c.isIdle && !c.isClosed {
+            // Answered (keep-alive) before shutdown began, sent after: idle now, so it closes as the idle ones did.
+            closeConnection(c)
         }
     }
 

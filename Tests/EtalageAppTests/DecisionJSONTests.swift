@@ -191,4 +191,18 @@ final class DecisionJSONTests: XCTestCase {
         XCTAssertNotEqual(storage(next), storage(held))
         XCTAssertTrue(String(decoding: next, as: UTF8.self).contains(first.hex))
     }
+
+    /// One unusually large answer does not keep its memory on the loop for good.
+    func testALoopGivesBackTheStorageOfAnUnusuallyLargeBody() throws {
+        let loop = LoopState(cell: SnapshotCell(try Self.fixtureSnapshot.get()))
+        loop.withBody { $0.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: 200_000)) }
+        XCTAssertGreaterThanOrEqual(loop.body.capacity, 200_000)
+        loop.withBody { $0.append(UInt8(ascii: "y")) }
+        XCTAssertEqual(loop.body, [UInt8(ascii: "y")])
+        XCTAssertLessThanOrEqual(loop.body.capacity, LoopState.bodyCapacityKept)
+        loop.withBody { $0.append(contentsOf: repeatElement(UInt8(ascii: "z"), count: 10_000)) }
+        let kept = loop.body.withUnsafeBufferPointer { $0.baseAddress }
+        loop.withBody { $0.append(UInt8(ascii: "w")) }
+        XCTAssertEqual(loop.body.withUnsafeBufferPointer { $0.baseAddress }, kept)
+    }
 }

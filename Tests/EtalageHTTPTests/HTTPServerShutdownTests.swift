@@ -29,6 +29,31 @@ final class HTTPServerShutdownTests: XCTestCase {
         XCTAssertThrowsError(try TestClient(port: port), "still accepting after shutdown")
     }
 
+    /// A keep-alive answer written in the same loop iteration as the shutdown began, and sent after it, leaves an
+    /// idle connection: it must close at once, not at the deadline.
+    func testAConnectionAnsweredAsShutdownBeginsClosesOnceIdle() throws {
+        let server = try startTestServer {
+            $0.loopCount = 1
+            $0.shutdownDeadline = 5
+        }
+        let port = server.localPort
+        let blocker = try TestClient(port: port)
+        let client = try TestClient(port: port)
+        try client.send("GET / HTTP/1.1\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        try blocker.send("GET /block?ms=300 HTTP/1.1\r\n\r\n")
+        usleep(50_000)  // the loop is held; the request and the shutdown wait for its next iteration, in that order
+        try client.send("GET / HTTP/1.1\r\n\r\n")
+        usleep(50_000)
+        let started = Date()
+        server.shutdown()
+        XCTAssertEqual(try client.readResponse(timeout: 2).text, "hello")
+        XCTAssertTrue(try client.waitForClose(timeout: 1), "answered connection not closed")
+        XCTAssertEqual(try blocker.readResponse(timeout: 2).text, "blocked")
+        server.wait()
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+    }
+
     func testWaitReturnsByTheDeadlineWhenARequestNeverFinishes() throws {
         let server = try startTestServer {
             $0.shutdownDeadline = 0.3
