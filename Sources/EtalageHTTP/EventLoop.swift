@@ -40,7 +40,9 @@ final class EventLoop: @unchecked Sendable {
     private var deferred: [Connection] = []
     /// Connections with a response written but not yet sent (see `drive`); sent together once the ready
     /// connections of this iteration have all been answered, or as soon as `maxQueuedFlushes` are waiting.
-    var flushQueue: [Connection] = []
+    /// `@exclusivity(unchecked)`: appended to on every request, only on the loop thread, and no access is held
+    /// across a call (`flushQueued` reads one element at a time; `flush` never touches the queue).
+    @exclusivity(unchecked) var flushQueue: [Connection] = []
     /// True while the loop works through one iteration's events and deferred connections: `drive` queues its
     /// sends then instead of making them at once.
     var batchingFlushes = false
