@@ -113,6 +113,30 @@ final class HTTPParserTests: XCTestCase {
         XCTAssertEqual(all.map(\.query), ["x=1", "x=1", "y=2", "y=2", nil])
     }
 
+    /// A head that came in one read goes from state to state without the dispatch loop: split anywhere, the same
+    /// request comes out, and a limit is still met at the same byte.
+    func testAHeadInOneReadAndSplitAnywhereAgree() throws {
+        let head = "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nCONTENT-length: 7\r\n"
+            + "Content-Type: application/json\r\n\r\n"
+        let bytes = Array((head + "{\"a\":1}").utf8)
+        let whole = ParserHarness.parse(bytes)
+        XCTAssertNil(whole.errorStatus)
+        XCTAssertEqual(whole.messages.map(\.headers), [["Host: 127.0.0.1:8080", "CONTENT-length: 7",
+                                                       "Content-Type: application/json"]])
+        XCTAssertEqual(whole.messages.first?.body, Array("{\"a\":1}".utf8))
+        for k in 1..<bytes.count {
+            XCTAssertEqual(ParserHarness.parse(bytes, splits: [k]), whole, "split at \(k)")
+        }
+        XCTAssertEqual(ParserHarness.parse(bytes, splits: Array(1..<bytes.count)), whole)
+        // The header section (after the request line's CRLF, through the empty line) fits exactly, or is a byte over.
+        let headerBytes = head.utf8.count - "POST /v1/decisions HTTP/1.1\r\n".utf8.count
+        XCTAssertNil(ParserHarness.parse(bytes, limits: HTTPParser.Limits(maxHeaderBytes: headerBytes)).errorStatus)
+        assertRejected(head, 431, limits: HTTPParser.Limits(maxHeaderBytes: headerBytes - 1))
+        let line = "POST /v1/decisions HTTP/1.1".utf8.count
+        XCTAssertNil(ParserHarness.parse(bytes, limits: HTTPParser.Limits(maxRequestLineBytes: line)).errorStatus)
+        assertRejected(head, 414, limits: HTTPParser.Limits(maxRequestLineBytes: line - 1))
+    }
+
     func testAbsoluteFormTargetsRouteOnTheirPath() throws {
         var parser = HTTPParser()
         parser.append(contentsOf: Array("GET http://example.com:8080/v1/x?a=b HTTP/1.1\r\n\r\nGET http://h HTTP/1.1\r\n\r\n".utf8))
