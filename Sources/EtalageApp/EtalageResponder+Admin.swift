@@ -110,7 +110,7 @@ extension EtalageResponder {
             if call.method == "DELETE" {
                 return Self.adminJSON(200, .object(["discarded": .number(Double(try ContentDraft.discard(db)))]))
             }
-            let changes = try ContentDraft.view(db).pending.map { change in
+            let changes = try ContentDraft.pending(db).map { change in
                 JSON.object(["kind": .string(change.kind.rawValue), "key": .string(change.key),
                              "action": .string(change.action.rawValue), "author": .string(change.author), "at": .string(change.at)])
             }

@@ -10,7 +10,8 @@ enum ExperimentsCommand {
           etalage experiments add FILE.json [--db PATH]
               Store an experiment. Refused, with the reason, when the definition is invalid (weights not summing
               to 1, unknown slot or template, bad ranges or times), when its key exists and is not a draft (a draft
-              is replaced), or when it is running and its namespace range overlaps another running experiment's.
+              is replaced), when exposures are recorded under its key from an earlier test, or when it is running
+              and its namespace range overlaps another running experiment's.
           etalage experiments list [--db PATH] [--json]
           etalage experiments stop KEY [--db PATH]
               Stop assigning visitors. The key stays reserved for the experiment's results.

@@ -164,11 +164,14 @@ public final class Snapshot: Sendable {
     public var languages: Set<String> { content.languages }
     public var templateCount: Int { content.templateCount }
 
-    /// The same snapshot with other members, content or experiments (for a refresh that changed only those).
+    /// The same snapshot with other members, content, segment catalogue, RFM cuts or experiments (for a refresh
+    /// that changed only those, or a preview of another document's content over the live members).
     public func replacing(asOf: Double, members: MemberTable? = nil, content: ContentCatalog? = nil,
+                          segments: SegmentCatalog? = nil, rfmCuts: RFMCuts? = nil,
                           experiments: [ExperimentDefinition]? = nil, feedSequence: Int) -> Snapshot {
         Snapshot(asOf: asOf, members: members ?? self.members, content: content ?? self.content, settings: settings,
-                 segments: segments, rfmCuts: rfmCuts, feedSequence: feedSequence, experiments: experiments ?? self.experiments)
+                 segments: segments ?? self.segments, rfmCuts: rfmCuts ?? self.rfmCuts, feedSequence: feedSequence,
+                 experiments: experiments ?? self.experiments)
     }
 
     /// The template `id` for `slot` in `language`, else in the default language.

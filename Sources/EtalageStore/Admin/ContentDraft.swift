@@ -67,7 +67,8 @@ public enum ContentDraft {
         try db.readTransaction { View(live: try ContentDocument.read(db), pending: try pending(db)) }
     }
 
-    static func pending(_ db: SQLiteConnection) throws -> [ContentChange] {
+    /// The pending changes alone, oldest first: one query, without the live document `view` reads too.
+    public static func pending(_ db: SQLiteConnection) throws -> [ContentChange] {
         var changes: [ContentChange] = []
         try db.query(PendingChangeSQL.selectAll) { row in
             guard let kind = ContentKind(rawValue: row.string(0)), let action = ContentChange.Action(rawValue: row.string(2)) else { return }

@@ -13,7 +13,7 @@ public enum ContentPreview {
             parts.segments.assign(&profile, cuts: live.rfmCuts)
             members = members.applying([memberId: profile])
         }
-        return parts.snapshot(over: live, members: members, rfmCuts: live.rfmCuts)
+        return parts.snapshot(over: live, members: members)
     }
 
     /// The live snapshot with `document`'s parts and, when its segment catalogue differs, every member segmented
@@ -36,10 +36,10 @@ public enum ContentPreview {
         var segmentsChanged: Bool
         var experiments: [ExperimentDefinition]
 
-        /// The live snapshot's time, settings and feed position with these parts and `members` segmented by them.
-        func snapshot(over live: Snapshot, members: MemberTable, rfmCuts: RFMCuts) -> Snapshot {
-            Snapshot(asOf: live.asOf, members: members, content: content, settings: live.settings, segments: segments,
-                     rfmCuts: rfmCuts, feedSequence: live.feedSequence, experiments: experiments)
+        /// The live snapshot (its time, settings and feed position) with these parts and `members` segmented by them.
+        func snapshot(over live: Snapshot, members: MemberTable, rfmCuts: RFMCuts? = nil) -> Snapshot {
+            live.replacing(asOf: live.asOf, members: members, content: content, segments: segments, rfmCuts: rfmCuts,
+                           experiments: experiments, feedSequence: live.feedSequence)
         }
     }
 

@@ -30,6 +30,7 @@ public enum ExperimentStore {
     /// Stores `definition` in one `BEGIN IMMEDIATE` transaction, so the checks and the insert see the same
     /// database even with other writers. Refused (nothing written) when:
     /// - the key exists and is not a draft;
+    /// - exposures are recorded under the key (`reservedByExposures`);
     /// - the definition is `stopped` (there is nothing to add);
     /// - a variant's template does not exist for the slot (when `checkTemplates`);
     /// - it is running and its namespace range overlaps another running experiment's in the same namespace
