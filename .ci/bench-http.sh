@@ -203,7 +203,8 @@ by = {"etalage": {}, "nginx": {}}
 for r, server, rps, p50, p99, non2xx, sock, cpu in rows:
     by[server][int(r)] = (float(rps), float(p50), float(p99), float(cpu))
 rounds = sorted(by["etalage"])
-ratios = [by["etalage"][r][0] / by["nginx"][r][0] for r in rounds if by["nginx"][r][0]]
+ratio_of = {r: by["etalage"][r][0] / by["nginx"][r][0] for r in rounds if by["nginx"][r][0]}
+ratios = [ratio_of[r] for r in rounds if r in ratio_of]
 def med(server, k):
     return statistics.median(by[server][r][k] for r in rounds)
 print(f"{'median':<6} {'etalage':<10} {med('etalage', 0):12.0f} {med('etalage', 1):10.3f} {med('etalage', 2):10.3f} {'':>10} {'':>8} {med('etalage', 3):14.1f}")
@@ -214,5 +215,5 @@ worst_p99 = max(by["etalage"][r][2] for r in rounds)
 print("ratio etalage/nginx per round: " + " ".join(f"{x:.2f}" for x in ratios))
 print(f"median ratio etalage/nginx: {ratio:.2f}  (target >= 0.80: {'PASS' if ratio >= 0.8 else 'FAIL'}); "
       f"median etalage p99 {p99:.2f} ms, worst {worst_p99:.2f} ms  (target <= 5 ms: {'PASS' if p99 <= 5 else 'FAIL'}); "
-      f"rounds meeting both: {sum(1 for r, x in zip(rounds, ratios) if x >= 0.8 and by['etalage'][r][2] <= 5)}/{len(rounds)}")
+      f"rounds meeting both: {sum(1 for r, x in ratio_of.items() if x >= 0.8 and by['etalage'][r][2] <= 5)}/{len(rounds)}")
 PY

@@ -70,11 +70,7 @@ struct EtalageResponder: HTTPResponder {
         guard accessLog != nil else { return }
         let record = AccessRecord(time: time, requestId: requestId, method: method, endpoint: endpoint,
                                   status: response.status, nanos: nanos)
-        if let loopIndex {
-            accessLog?.submit(record, loop: loopIndex)
-        } else {
-            accessLog?.submit(record)
-        }
+        accessLog?.submit(record, loop: loopIndex)
     }
 
     /// The answer to `request` when it is given on this thread; nil for the admin API and `POST /v1/events`, which

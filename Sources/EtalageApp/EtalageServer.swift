@@ -43,7 +43,7 @@ public final class EtalageServer: Sendable {
         snapshots = cell
         events = try EventLog(path: configuration.database,
                               configuration: EventLog.Configuration(capacity: configuration.eventQueueCapacity))
-        let writeLines: @Sendable ([UInt8]) -> Void
+        let writeLines: @Sendable (UnsafeRawBufferPointer) -> Void
         if let custom {
             writeLines = { bytes in
                 for line in bytes.split(separator: UInt8(ascii: "\n")) { custom(String(decoding: line, as: UTF8.self)) }
@@ -98,23 +98,22 @@ public final class EtalageServer: Sendable {
 
     /// One line to stderr, through the same write as the access log's batches.
     public static let standardLog: @Sendable (String) -> Void = { line in
-        writeStandardError(Array((line + "\n").utf8))
+        var text = line + "\n"
+        text.withUTF8 { writeStandardError(UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes the bytes to stderr whole, retrying short writes and `EINTR`; gives up on any other error (a log
     /// line is not worth blocking or crashing for).
-    static func writeStandardError(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(2, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
+    static func writeStandardError(_ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(2, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            if n > 0 {
+                offset += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return
             }
         }
     }

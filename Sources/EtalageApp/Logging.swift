@@ -218,7 +218,7 @@ final class AccessLog: Sendable {
     /// The longest a line waits before it is written. Default 50 ms.
     let flushInterval: Double
     /// Receives each drained batch of formatted lines, each ending in a newline, on the log thread.
-    private let write: @Sendable ([UInt8]) -> Void
+    private let write: @Sendable (UnsafeRawBufferPointer) -> Void
     private let rings: [AccessRing]
     private let queue = Mutex(Queue())
     /// Set by `close`: every later record is refused (and counted as dropped).
@@ -229,7 +229,7 @@ final class AccessLog: Sendable {
 
     /// - Parameter loops: the server's event loops (`HTTPServerConfiguration.loops`), each of which gets a ring.
     init(capacity: Int = 65_536, loops: Int = 0, flushInterval: Double = 0.05,
-         write: @escaping @Sendable ([UInt8]) -> Void) {
+         write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
         self.capacity = capacity
         self.flushInterval = flushInterval
         self.write = write
@@ -240,9 +240,10 @@ final class AccessLog: Sendable {
     /// Records dropped because the queue was full.
     var dropped: Int { droppedLines.count }
 
-    /// From event loop `loop`'s thread during `respond(to:reply:)` (`HTTPReply.loopIndex`): no lock.
-    func submit(_ record: AccessRecord, loop: Int) {
-        guard loop >= 0, loop < rings.count else { return submit(record) }
+    /// From event loop `loop`'s thread during `respond(to:reply:)` (`HTTPReply.loopIndex`): into that loop's ring,
+    /// no lock. From any other thread (`loop` nil, or not a loop of this log): into the locked queue.
+    func submit(_ record: AccessRecord, loop: Int? = nil) {
+        guard let loop, loop >= 0, loop < rings.count else { return submitQueued(record) }
         if closed.load(ordering: .relaxed) {
             droppedLines.add()
             return
@@ -254,8 +255,7 @@ final class AccessLog: Sendable {
         }
     }
 
-    /// From any thread.
-    func submit(_ record: AccessRecord) {
+    private func submitQueued(_ record: AccessRecord) {
         let (accepted, halfFull) = queue.withLock { q -> (Bool, Bool) in
             guard !closed.load(ordering: .relaxed), q.records.count < capacity else { return (false, false) }
             q.records.append(record)
@@ -322,7 +322,7 @@ final class AccessLog: Sendable {
                 lines.write(atMost: AccessLineFormatter.maxLineBytes) { formatter.write(runs[next][heads[next]], into: $0) }
                 heads[next] += 1
             }
-            if lines.count > 0 { write(lines.withBytes(from: 0) { Array($0) }) }
+            if lines.count > 0 { lines.withBytes(from: 0) { write($0) } }
             if closing {
                 finished.signal()
                 return

@@ -88,6 +88,12 @@ extension EventLoop {
             queueFlush(c)
             return
         }
+        send(c, outputBound: outputBound)
+    }
+
+    /// Sends `c`'s output, then sets its phase for what it waits for next. `outputBound`: `drive` stopped parsing
+    /// because the output was over its bound.
+    private func send(_ c: Connection, outputBound: Bool) {
         flush(c)
         if c.isClosed || c.lingering { return }
         if outputBound && c.pendingOutput == 0 {
@@ -110,7 +116,7 @@ extension EventLoop {
         if flushQueue.count >= maxQueuedFlushes { flushQueued() }
     }
 
-    /// Sends the queued output (see `queueFlush`), then sets each connection's phase as `drive` would have.
+    /// Sends the queued output (see `queueFlush`), as `drive` would have (only output under its bound is queued).
     func flushQueued() {
         guard !flushQueue.isEmpty else { return }
         // By index: `for c in flushQueue` would copy the array, and each `flush` can close connections.
@@ -119,10 +125,7 @@ extension EventLoop {
             let c = flushQueue[i]
             i += 1
             c.isFlushQueued = false
-            if c.isClosed { continue }
-            flush(c)
-            if c.isClosed || c.lingering { continue }
-            updatePhase(c)
+            if !c.isClosed { send(c, outputBound: false) }
         }
         flushQueue.removeAll(keepingCapacity: true)
     }

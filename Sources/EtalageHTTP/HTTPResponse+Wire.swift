@@ -25,9 +25,7 @@ extension HTTPResponse {
             out.write(atMost: limit) { buffer in
                 var w = BoundedWriter(buffer)
                 w.put(HTTPResponse.statusLinePrefix)
-                w.put(UInt8(ascii: "0") + UInt8(code / 100))
-                w.put(UInt8(ascii: "0") + UInt8(code / 10 % 10))
-                w.put(UInt8(ascii: "0") + UInt8(code % 10))
+                w.putDecimal(code)  // three digits: `code` is clamped to 100...999
                 w.put(SP)
                 w.put(reason)
                 w.put(CR); w.put(LF)
