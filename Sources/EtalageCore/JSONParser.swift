@@ -265,7 +265,15 @@ struct JSONByteReader {
     /// Parses a string starting at the opening quote. Slices without escapes are decoded in one go.
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
-        if try scanString() { return scratch.withUnsafeBufferPointer(JSONByteReader.string(validatedUTF8:)) }
+        let escaped = try scanString()  // before the call: its receiver is read before its arguments
+        return scannedString(from: start, escaped: escaped)
+    }
+
+    /// The string `scanString` just read, its contents starting at `start`: decoded into `scratch` when it had
+    /// escapes, else the slice itself.
+    @inline(__always)
+    func scannedString(from start: Int, escaped: Bool) -> String {
+        if escaped { return scratch.withUnsafeBufferPointer(JSONByteReader.string(validatedUTF8:)) }
         return validatedString(from: start, to: index - 1)
     }
 

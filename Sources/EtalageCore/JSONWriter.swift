@@ -95,7 +95,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func number(_ value: Int) {
         separate()
-        JSONWriter.appendInteger(value, to: &bytes)
+        JSONWriter.appendInteger(value, into: &bytes)
         needsComma = true
     }
 
@@ -281,8 +281,6 @@ extension JSONWriter {
     }
 
     /// Appends the decimal digits of an integer.
-    public static func appendInteger(_ value: Int, to bytes: inout [UInt8]) { appendInteger(value, into: &bytes) }
-
     static func appendInteger<Out: ByteOutput & ~Copyable>(_ value: Int, into bytes: inout Out) {
         if value < 0 { bytes.append(0x2D) }
         var magnitude = value.magnitude

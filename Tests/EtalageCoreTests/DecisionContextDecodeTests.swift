@@ -200,7 +200,7 @@ private let corpus: [String] = [
 
 /// A fixed seed, so every run mutates the same way.
 extension SplitMix64 {
-    fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 }
 
 /// Bytes that matter to JSON and to the context's keys, for insertions and replacements.

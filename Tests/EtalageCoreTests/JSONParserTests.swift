@@ -131,15 +131,18 @@ private func parseError(_ text: String) -> JSONParseError? {
     /// correctly rounded conversion gives (or rejected when that overflows).
     @Test func numbersMatchTheStandardLibrary() throws {
         var random = SplitMix64(state: 0x9E37_79B9_7F4A_7C15)
-        func next(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
-        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(next(10))) }) }
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(random.below(10))) }) }
         var mismatches: [String] = []
         for _ in 0..<20_000 {
-            var text = next(4) == 0 ? "-" : ""
-            let integer = digits(1 + next(24))
+            var text = random.below(4) == 0 ? "-" : ""
+            let integer = digits(1 + random.below(24))
             text += integer.hasPrefix("0") ? "0" : integer
-            if next(2) == 0 { text += "." + digits(1 + next(24)) }
-            if next(3) == 0 { text += ["e", "E"][next(2)] + ["", "+", "-"][next(3)] + String(next(next(2) == 0 ? 30 : 400)) }
+            if random.below(2) == 0 { text += "." + digits(1 + random.below(24)) }
+            if random.below(3) == 0 {
+                let e = ["e", "E"][random.below(2)], sign = ["", "+", "-"][random.below(3)]
+                let bound = random.below(2) == 0 ? 30 : 400
+                text += e + sign + String(random.below(bound))
+            }
             guard let expected = Double(text) else { continue }
             do {
                 let value = try #require(try parse(text).numberValue)

@@ -264,8 +264,7 @@ private struct ListMember {
                 return
             }
             if items.isEmpty { items.reserveCapacity(4) }
-            items.append(escaped ? reader.scratch.withUnsafeBufferPointer(JSONByteReader.string(validatedUTF8:))
-                                 : reader.validatedString(from: start + 1, to: reader.index - 1))
+            items.append(reader.scannedString(from: start + 1, escaped: escaped))
         }
     }
 }
