@@ -124,7 +124,7 @@ extension EtalageResponder {
                 let release = try Releases.create(db, note: note, publishAt: publishAt, author: call.author, now: now)
                 return Self.adminJSON(201, release.json(detail: true))
             }
-            let (live, releases) = try Releases.list(db, now: now, documents: false)
+            let (live, releases) = try Releases.list(db, now: now)
             return Self.adminJSON(200, .object(["live": live.map { .number(Double($0)) } ?? .null,
                                                 "releases": .array(releases.map { $0.json(detail: false) })]))
 

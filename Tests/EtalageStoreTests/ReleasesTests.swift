@@ -30,7 +30,7 @@ final class ReleasesTests: FixtureDatabaseTestCase {
         XCTAssertEqual(releases.count, 1)
         XCTAssertEqual(releases.first?.kind, .baseline)
         XCTAssertEqual(releases.first?.note, "content before the first release")
-        XCTAssertEqual(releases.first?.document, try ContentDocument.read(db))
+        XCTAssertEqual(try Releases.release(db, id: 1)?.document, try ContentDocument.read(db))
         XCTAssertEqual(try Releases.list(db, now: now + 1).releases.count, 1, "only once")
     }
 

@@ -17,10 +17,9 @@ enum PendingChangeSQL {
 enum ReleaseSQL {
     static let fields = "id, kind, status, author, note, created_at, publish_at, published_at, seq, restores, changes"
     static let columns = "SELECT " + fields + ", document FROM releases"
-    /// Newest first.
-    static let selectAll = columns + " ORDER BY id DESC"
-    /// `selectAll` with NULL for the document: a list that shows none need not read and parse every one.
+    /// Newest first, with NULL for the document: a list need not read and parse every one (`selectDocument`).
     static let selectSummaries = "SELECT " + fields + ", NULL FROM releases ORDER BY id DESC"
+    static let selectDocument = "SELECT document FROM releases WHERE id = ?1"
     static let selectOne = columns + " WHERE id = ?1"
     static let selectScheduled = columns + " WHERE status = 'scheduled' ORDER BY publish_at, id"
     /// Only the publish time, for the refresh loop's cheap check for due releases.

@@ -48,12 +48,12 @@ public enum Releases {
 
     // MARK: - Reading
 
-    /// The live release's id and every release, newest first (recording the baseline first if there is none).
-    /// - Parameter documents: false leaves every `document` nil, for a list that shows none.
-    public static func list(_ db: SQLiteConnection, now: Double, documents: Bool = true) throws -> (live: Int?, releases: [Release]) {
+    /// The live release's id and every release, newest first (recording the baseline first if there is none),
+    /// without their documents (`release(_:id:)` has them).
+    public static func list(_ db: SQLiteConnection, now: Double) throws -> (live: Int?, releases: [Release]) {
         try ensureBaseline(db, now: now)
         return try db.readTransaction {
-            let releases = try read(db, documents ? ReleaseSQL.selectAll : ReleaseSQL.selectSummaries)
+            let releases = try read(db, ReleaseSQL.selectSummaries)
             return (releases.first { $0.status == .published }?.id, releases)
         }
     }
@@ -63,12 +63,26 @@ public enum Releases {
         try read(db, ReleaseSQL.selectOne, [.integer(Int64(id))]).first
     }
 
+    /// The document stored with release `id` (nil: none stored, or no such release), without the rest of its row.
+    static func storedDocument(_ db: SQLiteConnection, id: Int) throws -> ContentDocument? {
+        var document: ContentDocument?
+        try db.query(ReleaseSQL.selectDocument, [.integer(Int64(id))]) { row in
+            document = parseDocument(row.optionalString(0))
+        }
+        return document
+    }
+
+    /// A stored `document` column: nil when NULL or no longer JSON.
+    private static func parseDocument(_ text: String?) -> ContentDocument? {
+        text.flatMap { try? JSONParser.parse($0) }.map(ContentDocument.init(json:))
+    }
+
     static func read(_ db: SQLiteConnection, _ sql: String, _ values: [SQLiteValue] = []) throws -> [Release] {
         var releases: [Release] = []
         try db.query(sql, values) { row in
             guard let kind = Kind(rawValue: row.string(1)), let status = Status(rawValue: row.string(2)) else { return }
             let changes = ((try? JSONParser.parse(row.string(10)))?.arrayValue ?? []).compactMap(ContentChange.init(json:))
-            let document = row.optionalString(11).flatMap { try? JSONParser.parse($0) }.map(ContentDocument.init(json:))
+            let document = parseDocument(row.optionalString(11))
             releases.append(Release(id: row.int(0), kind: kind, status: status, author: row.string(3), note: row.optionalString(4),
                                     createdAt: row.string(5), publishAt: row.optionalString(6), publishedAt: row.optionalString(7),
                                     sequence: row.optionalInt(8), restores: row.optionalInt(9), changes: changes, document: document))
@@ -272,7 +286,7 @@ public enum Releases {
             let position = live.restores.flatMap { restored in published.first { $0.id == restored } }?.sequence ?? live.sequence ?? 0
             // Only the target's document is read: the list above has none.
             guard let target = published.first(where: { ($0.sequence ?? 0) < position }),
-                  let document = try release(db, id: target.id)?.document else {
+                  let document = try storedDocument(db, id: target.id) else {
                 throw AdminError(.conflict, "nothing_to_roll_back", "the live content is the first release's; there is nothing before it")
             }
             let stamp = ContentDraft.stamp(now)
@@ -421,12 +435,15 @@ public enum Releases {
             if time <= now {
                 let published = inPublishOrder(releases)
                 let then = published.last { ($0.publishedAt.flatMap { Timestamp.parse($0) } ?? .infinity) <= time } ?? published.first
-                if let then, let document = try release(db, id: then.id)?.document { return (then.id, document) }
+                if let then, let document = try storedDocument(db, id: then.id) { return (then.id, document) }
                 return (nil, try ContentDocument.read(db))
             }
             var document = try ContentDocument.read(db)
             var source = releases.first { $0.status == .published }?.id
-            for release in try read(db, ReleaseSQL.selectScheduled) {
+            // As `selectScheduled` orders them; the times are ISO 8601 text of one shape, so they sort as they read.
+            let scheduled = releases.filter { $0.status == .scheduled }
+                .sorted { ($0.publishAt ?? "", $0.id) < ($1.publishAt ?? "", $1.id) }
+            for release in scheduled {
                 guard let at = release.publishAt.flatMap({ Timestamp.parse($0) }), at <= time else { continue }
                 document = document.applying(release.changes)
                 source = release.id
