@@ -27,11 +27,14 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// `list` as a response writes it (`Name: value` CRLF per field), kept up to date as fields are added: a shared
     /// header list (`Content-Type: application/json`) is then checked and encoded once, not for every response that
     /// carries it. Fields the server writes itself and fields that could split the response are left out.
-    private var wire: [UInt8] = []
+    /// Nil for fields that came from a request (they are seldom written back): `withWire` encodes them then.
+    private var wire: [UInt8]?
 
     public init(_ fields: [(name: String, value: String)] = []) {
         list = fields
+        var wire: [UInt8] = []
         for field in fields { HTTPHeaders.appendWire(field, to: &wire) }
+        self.wire = wire
     }
 
     /// Fields the parser has already checked (token names, values without CTLs but HT), as ranges of `bytes`:
@@ -58,19 +61,21 @@ public struct HTTPHeaders: Sendable, Sequence {
         list = fields
         rawBytes = []
         rawSpans = []
-        wire = []
-        for field in list { HTTPHeaders.appendWire(field, to: &wire) }
     }
 
     public mutating func add(_ name: String, _ value: String) {
         materialize()
         list.append((name, value))
-        HTTPHeaders.appendWire((name, value), to: &wire)
+        if var bytes = wire {
+            wire = nil  // so `bytes` is the only reference and grows in place
+            HTTPHeaders.appendWire((name, value), to: &bytes)
+            wire = bytes
+        }
     }
 
     /// Calls `body` with the fields as a response writes them (see `wire`).
     func withWire<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if rawSpans.isEmpty { return wire.withUnsafeBufferPointer(body) }
+        if let wire { return wire.withUnsafeBufferPointer(body) }
         var bytes: [UInt8] = []
         for field in fields { HTTPHeaders.appendWire(field, to: &bytes) }
         return bytes.withUnsafeBufferPointer(body)
